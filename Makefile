@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+# ksctl: `make` builds build/ksctl; `sudo make test` installs what is
+# missing, builds and runs every suite; `sudo make demo` shows it working.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
+LDLIBS := -lbpf -lelf -lz
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I/usr/include/$(MULTIARCH)
+
+# Debian packages: to build, to test, to benchmark. `make deps` installs the missing ones.
+DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
+DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
+	python3 procps util-linux libcap2-bin kmod
+DEPS_BENCH := iptables nftables iperf3
+DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
+
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-7s %s\n'
+endif
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_OBJS := $(SRCS:src/%.c=$(BUILD)/test/obj/%.o)
+TEST_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/test/obj/%.o)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/*.c))
+BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
+SKEL := $(BUILD)/killswitch.skel.h
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test unit-tests demo bench dist test-compose install check clean
+
+all: $(BUILD)/ksctl
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS    installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/killswitch.bpf.o: bpf/killswitch.bpf.c include/ksctl_common.h | $(BUILD)
+	$(say) CLANG $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(SKEL): $(BUILD)/killswitch.bpf.o
+	$(say) SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< name killswitch > $@
+
+$(BUILD)/obj/%.o: src/%.c $(SKEL) | $(BUILD)/obj
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/ksctl: $(OBJS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The test build: the same sources under AddressSanitizer and UBSan.
+$(BUILD)/test/obj/%.o: src/%.c $(SKEL) | $(BUILD)/test/obj
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -c $< -o $@
+
+$(BUILD)/test/ksctl: $(TEST_OBJS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) $^ $(LDLIBS) -o $@
+
+$(BUILD)/test/%: tests/unit/%.c $(TEST_LIB_OBJS)
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+
+$(BUILD)/test/%: tests/bpf/%.c $(TEST_LIB_OBJS)
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+
+# Fully static: runs on any x86_64 userland, musl-based Alpine included.
+$(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
+	$(say) DIST $@
+	$(Q)$(CC) $(CFLAGS) -static -Os -s $(SRCS) $(LDLIBS) -o $@
+
+dist: $(BUILD)/dist/ksctl
+
+$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/dist:
+	$(Q)mkdir -p $@
+
+unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit-tests dist
+	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh tests/unit/run.sh tests/bpf/run.sh tests/e2e/*.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tools/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tools/bench/bench.sh
+
+test-compose: deps
+	$(Q)$(MAKE) --no-print-directory dist
+	$(Q)bash tests/run.sh tests/compose/run.sh
+
+install: $(BUILD)/ksctl
+	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/ksctl
+
+check: $(SKEL)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--suppress=missingIncludeSystem -Iinclude -I$(BUILD) src
+	clang-tidy --quiet $(SRCS) -- $(filter-out -MMD -MP,$(CFLAGS))
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

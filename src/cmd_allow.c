@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/* ksctl allow: read or change the allowlist of the kill switch in force. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "allowlist.h"
+#include "commands.h"
+#include "instance.h"
+#include "log.h"
+
+static int list(const struct allowlist *maps)
+{
+	struct prefix_list present = { 0 };
+	char text[PREFIX_TEXT_MAX];
+	int ret = allowlist_read(maps, &present);
+
+	if (ret < 0) {
+		pr_err("cannot read the allowlist: %s", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	prefix_list_sort(&present);
+	for (size_t i = 0; i < present.count; i++) {
+		prefix_format(&present.items[i], text);
+		printf("%s\n", text);
+	}
+	prefix_list_free(&present);
+	return EXIT_OK;
+}
+
+static int change(const struct allowlist *maps, const struct prefix_list *prefixes, bool add)
+{
+	char text[PREFIX_TEXT_MAX];
+
+	for (size_t i = 0; i < prefixes->count; i++) {
+		const struct prefix *p = &prefixes->items[i];
+		int ret = add ? allowlist_add(maps, p) : allowlist_del(maps, p);
+
+		prefix_format(p, text);
+		if (ret == -ENOENT) {
+			pr_err("%s is not in the allowlist: see 'ksctl allow list'", text);
+			return EXIT_RUNTIME;
+		}
+		if (ret < 0) {
+			pr_err("cannot %s %s: %s", add ? "allow" : "remove", text, strerror(-ret));
+			return EXIT_RUNTIME;
+		}
+		pr_info("ksctl: %s %s", add ? "allowed" : "no longer allowed:", text);
+	}
+	return EXIT_OK;
+}
+
+int cmd_allow(int argc, char **argv)
+{
+	enum { OPT_PIN_DIR = 256 };
+	static const struct option long_options[] = { { "pin-dir", required_argument, NULL, OPT_PIN_DIR }, { 0 } };
+	struct prefix_list prefixes = { 0 };
+	const char *pin_dir = NULL, *action;
+	struct allowlist maps;
+	struct instance inst;
+	int opt, ret = EXIT_USAGE;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (opt != OPT_PIN_DIR)
+			return option_error("allow", argv, opt);
+		pin_dir = optarg;
+	}
+	if (optind == argc)
+		return usage_error("allow", "say list, add or del");
+	action = argv[optind++];
+	if (strcmp(action, "list") && strcmp(action, "add") && strcmp(action, "del"))
+		return usage_error("allow", "unknown action '%s': use list, add or del", action);
+	if (!strcmp(action, "list") && optind < argc)
+		return usage_error("allow", "unexpected argument '%s'", argv[optind]);
+	if (strcmp(action, "list") && optind == argc)
+		return usage_error("allow", "'allow %s' needs at least one CIDR", action);
+	/* Every CIDR is checked before anything changes. */
+	for (; optind < argc; optind++)
+		if (!prefix_list_add_text(&prefixes, argv[optind]))
+			goto out;
+
+	ret = instance_open(&inst, pin_dir);
+	if (ret == EXIT_OK) {
+		maps.fd4 = inst.map_fd[KS_MAP_ALLOW4];
+		maps.fd6 = inst.map_fd[KS_MAP_ALLOW6];
+		ret = !strcmp(action, "list") ? list(&maps) : change(&maps, &prefixes, !strcmp(action, "add"));
+	}
+	instance_close(&inst);
+out:
+	prefix_list_free(&prefixes);
+	return ret;
+}

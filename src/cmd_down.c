@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* ksctl down: the one command that removes the kill switch. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach_cgroup.h"
+#include "attach_tc.h"
+#include "bpffs.h"
+#include "commands.h"
+#include "instance.h"
+#include "links.h"
+#include "loader.h"
+#include "log.h"
+
+/* Detaches ours from every interface; returns how many detachments failed. */
+static int detach_tc(const struct instance *inst)
+{
+	struct link *links = NULL;
+	int count = links_list(&links), failed = 0;
+
+	if (count < 0) {
+		pr_err("cannot list network interfaces: %s", strerror(-count));
+		return 1;
+	}
+	for (int i = 0; i < count; i++) {
+		struct tc_attachment att;
+
+		if (links[i].loopback || tc_query(links[i].ifindex, &att) < 0)
+			continue;
+		for (__u32 j = 0; j < att.tcx_count; j++)
+			for (int p = 0; p < KS_PROG_COUNT; p++)
+				if (inst->prog_id[p] == att.tcx_ids[j] &&
+				    tc_detach(links[i].ifindex, TC_TCX, inst->prog_fd[p]) < 0) {
+					pr_err("%s: cannot detach the kill switch (tcx)", links[i].name);
+					failed++;
+				}
+		if (att.clsact_id && (instance_owns(inst, att.clsact_id) || inst->source == SOURCE_UNREACHABLE) &&
+		    tc_detach(links[i].ifindex, TC_CLSACT, -1) < 0) {
+			pr_err("%s: cannot detach the kill switch (clsact)", links[i].name);
+			failed++;
+		}
+	}
+	free(links);
+	return failed;
+}
+
+static int detach_cgroup(const struct instance *inst)
+{
+	int fd = cgroup_open(inst->config.cgroup_path), ret;
+
+	if (fd < 0)
+		return 0; /* the cgroup is gone, and the attachment with it */
+	ret = cgroup_has_prog(fd, inst->prog_id[KS_PROG_CGROUP]) ? cgroup_detach(fd, inst->prog_fd[KS_PROG_CGROUP]) : 0;
+	close(fd);
+	if (ret < 0)
+		pr_err("cannot detach the kill switch from cgroup %s", inst->config.cgroup_path);
+	return ret < 0;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	enum { OPT_PIN_DIR = 256 };
+	static const struct option long_options[] = { { "pin-dir", required_argument, NULL, OPT_PIN_DIR }, { 0 } };
+	const char *pin_dir = NULL;
+	struct instance inst;
+	int opt, failed;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (opt != OPT_PIN_DIR)
+			return option_error("down", argv, opt);
+		pin_dir = optarg;
+	}
+	if (optind < argc)
+		return usage_error("down", "unexpected argument '%s'", argv[optind]);
+
+	if (instance_find(&inst, pin_root(pin_dir)) < 0)
+		return EXIT_RUNTIME;
+	if (inst.source == SOURCE_NONE) {
+		pr_info("ksctl: no kill switch in this network namespace: nothing to remove");
+		return EXIT_OK;
+	}
+	failed = inst.config.mode == KS_MODE_CGROUP ? detach_cgroup(&inst) : detach_tc(&inst);
+	if (!failed && inst.source == SOURCE_PINS)
+		loader_unpin(inst.pin_dir);
+	instance_close(&inst);
+	if (failed) {
+		pr_err("the kill switch is still in force where it could not be detached: see 'ksctl status'");
+		return EXIT_RUNTIME;
+	}
+	pr_info("ksctl: kill switch removed: egress is no longer filtered");
+	return EXIT_OK;
+}

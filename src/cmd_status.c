@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/* ksctl status: is every way out covered? Exit 0 if and only if it is. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "allowlist.h"
+#include "attach_cgroup.h"
+#include "attach_tc.h"
+#include "bpffs.h"
+#include "commands.h"
+#include "instance.h"
+#include "json.h"
+#include "links.h"
+#include "log.h"
+
+enum role { ROLE_LOOPBACK, ROLE_TUNNEL, ROLE_PROTECTED, ROLE_UNPROTECTED };
+static const char *const role_names[] = { "loopback", "tunnel", "protected", "UNPROTECTED" };
+
+struct iface_status {
+	struct link link;
+	enum role role;
+	enum tc_kind kind;
+};
+
+struct status {
+	const struct instance *inst;
+	struct iface_status *ifaces;
+	int count;
+	bool in_force;
+	long allowed; /* -1: unknown */
+	const char *problem;
+};
+
+static bool configured_tunnel(const struct instance *inst, const struct link *link)
+{
+	/* Without the configuration, only a layer-3 device can be a tunnel. */
+	if (inst->source == SOURCE_UNREACHABLE)
+		return !link->ethernet;
+	for (int i = 0; i < KS_TUNNELS_MAX; i++)
+		if (!strncmp(inst->config.tunnel_name[i], link->name, IFNAMSIZ) && link->name[0])
+			return true;
+	return false;
+}
+
+static enum tc_kind protection_of(const struct instance *inst, unsigned int ifindex)
+{
+	struct tc_attachment att;
+
+	if (tc_query(ifindex, &att) < 0)
+		return TC_NONE;
+	for (__u32 i = 0; i < att.tcx_count; i++)
+		if (instance_owns(inst, att.tcx_ids[i]))
+			return TC_TCX;
+	if (att.clsact_id && (instance_owns(inst, att.clsact_id) || inst->source == SOURCE_UNREACHABLE))
+		return TC_CLSACT;
+	return TC_NONE;
+}
+
+static int examine_tc(struct status *st)
+{
+	struct link *links = NULL;
+	int count = links_list(&links);
+
+	if (count < 0)
+		return count;
+	st->ifaces = calloc(count ? count : 1, sizeof(*st->ifaces));
+	if (!st->ifaces) {
+		free(links);
+		return -1;
+	}
+	st->in_force = true;
+	for (int i = 0; i < count; i++) {
+		struct iface_status *s = &st->ifaces[i];
+
+		s->link = links[i];
+		if (s->link.loopback)
+			s->role = ROLE_LOOPBACK;
+		else if (configured_tunnel(st->inst, &s->link))
+			s->role = ROLE_TUNNEL;
+		else {
+			s->kind = protection_of(st->inst, s->link.ifindex);
+			s->role = s->kind == TC_NONE ? ROLE_UNPROTECTED : ROLE_PROTECTED;
+			st->in_force &= s->kind != TC_NONE;
+		}
+	}
+	st->count = count;
+	free(links);
+	if (!st->in_force)
+		st->problem = "an interface has no kill switch (created after 'ksctl up'? run 'ksctl up' again)";
+	return 0;
+}
+
+static void examine_cgroup(struct status *st)
+{
+	int fd = cgroup_open(st->inst->config.cgroup_path);
+
+	st->in_force = fd >= 0 && cgroup_has_prog(fd, st->inst->prog_id[KS_PROG_CGROUP]);
+	if (fd >= 0)
+		close(fd);
+	if (!st->in_force)
+		st->problem = "the cgroup no longer carries the kill switch";
+}
+
+static long count_allowed(const struct instance *inst)
+{
+	struct allowlist maps = { inst->map_fd[KS_MAP_ALLOW4], inst->map_fd[KS_MAP_ALLOW6] };
+	struct prefix_list list = { 0 };
+	long count = -1;
+
+	if (inst->source != SOURCE_UNREACHABLE && allowlist_read(&maps, &list) == 0)
+		count = (long)list.count;
+	prefix_list_free(&list);
+	return count;
+}
+
+static const char *mode_of(const struct status *st)
+{
+	return st->inst->config.mode == KS_MODE_CGROUP ? "cgroup" : "tc";
+}
+
+static void print_plain(const struct status *st)
+{
+	const struct ks_config *c = &st->inst->config;
+
+	if (st->inst->source == SOURCE_NONE) {
+		printf("ksctl: NOT in force: no kill switch in this network namespace (run 'ksctl up')\n");
+		return;
+	}
+	printf("ksctl: %s (%s mode)\n", st->in_force ? "in force" : "NOT in force", mode_of(st));
+	if (st->problem)
+		printf("  problem: %s\n", st->problem);
+	if (st->inst->source == SOURCE_UNREACHABLE)
+		printf("  configuration: not readable from here (no pins, no CAP_SYS_ADMIN)\n");
+	else {
+		printf("  fwmark: ");
+		if (KS_MASK_OF(c->mark_mask))
+			printf("0x%x/0x%x\n", KS_MARK_OF(c->mark_mask), KS_MASK_OF(c->mark_mask));
+		else
+			printf("off\n");
+		printf("  allowed prefixes: %ld ('ksctl allow list')\n", st->allowed);
+		printf("  state: %s\n", st->inst->source == SOURCE_PINS ? st->inst->pin_dir : "found through the kernel's attachments");
+	}
+	if (c->mode == KS_MODE_CGROUP)
+		printf("  cgroup: %s\n", c->cgroup_path);
+	for (int i = 0; i < st->count; i++) {
+		const struct iface_status *s = &st->ifaces[i];
+
+		printf("  %-16s %-12s%s\n", s->link.name, role_names[s->role],
+		       s->role == ROLE_PROTECTED ? tc_kind_name(s->kind) : "");
+	}
+}
+
+static void print_json(const struct status *st)
+{
+	const struct ks_config *c = &st->inst->config;
+	static const char *const sources[] = { "none", "pins", "kernel", "unreachable" };
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_object(&j, NULL);
+	json_bool(&j, "in_force", st->in_force);
+	json_string(&j, "mode", st->inst->source == SOURCE_NONE ? "none" : mode_of(st));
+	json_string(&j, "source", sources[st->inst->source]);
+	if (st->problem)
+		json_string(&j, "problem", st->problem);
+	if (st->inst->source == SOURCE_PINS || st->inst->source == SOURCE_KERNEL) {
+		json_uint(&j, "fwmark", KS_MARK_OF(c->mark_mask));
+		json_uint(&j, "fwmark_mask", KS_MASK_OF(c->mark_mask));
+		json_uint(&j, "allowed_prefixes", (uint64_t)st->allowed);
+		json_array(&j, "tunnels");
+		for (int i = 0; i < KS_TUNNELS_MAX; i++)
+			if (c->tunnel_name[i][0])
+				json_string(&j, NULL, c->tunnel_name[i]);
+		json_end(&j);
+	}
+	if (c->mode == KS_MODE_CGROUP)
+		json_string(&j, "cgroup", c->cgroup_path);
+	json_array(&j, "interfaces");
+	for (int i = 0; i < st->count; i++) {
+		const struct iface_status *s = &st->ifaces[i];
+
+		json_object(&j, NULL);
+		json_string(&j, "name", s->link.name);
+		json_uint(&j, "ifindex", s->link.ifindex);
+		json_string(&j, "role", s->role == ROLE_UNPROTECTED ? "unprotected" : role_names[s->role]);
+		if (s->role == ROLE_PROTECTED)
+			json_string(&j, "attach", tc_kind_name(s->kind));
+		json_end(&j);
+	}
+	json_finish(&j);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	enum { OPT_PIN_DIR = 256, OPT_JSON };
+	static const struct option long_options[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ 0 }
+	};
+	const char *pin_dir = NULL;
+	bool json = false, quiet = false;
+	struct instance inst;
+	struct status st = { .inst = &inst, .allowed = -1 };
+	int opt, ret = EXIT_RUNTIME;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":q", long_options, NULL)) != -1) {
+		if (opt == OPT_JSON)
+			json = true;
+		else if (opt == 'q')
+			quiet = true;
+		else if (opt == OPT_PIN_DIR)
+			pin_dir = optarg;
+		else
+			return option_error("status", argv, opt);
+	}
+	if (optind < argc)
+		return usage_error("status", "unexpected argument '%s'", argv[optind]);
+
+	if (instance_find(&inst, pin_root(pin_dir)) < 0)
+		return EXIT_RUNTIME;
+	if (inst.source != SOURCE_NONE) {
+		if (inst.config.mode == KS_MODE_CGROUP)
+			examine_cgroup(&st);
+		else if (examine_tc(&st) < 0) {
+			pr_err("cannot list network interfaces");
+			goto out;
+		}
+		st.allowed = count_allowed(&inst);
+	}
+	if (json)
+		print_json(&st);
+	else if (!quiet)
+		print_plain(&st);
+	ret = st.in_force ? EXIT_OK : EXIT_RUNTIME;
+out:
+	free(st.ifaces);
+	instance_close(&inst);
+	return ret;
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "attach_tc.h"
+#include "commands.h"
+#include "bpffs.h"
+#include "instance.h"
+#include "links.h"
+#include "log.h"
+
+const char *const ks_prog_names[KS_PROG_COUNT] = {
+	[KS_PROG_ETH] = "ksctl_eth",
+	[KS_PROG_L3] = "ksctl_l3",
+	[KS_PROG_CGROUP] = "ksctl_cgroup",
+};
+
+const char *const ks_map_pin_names[KS_MAP_COUNT] = {
+	[KS_MAP_COUNTERS] = "counters",
+	[KS_MAP_ALLOW4] = "allow4",
+	[KS_MAP_ALLOW6] = "allow6",
+	[KS_MAP_CONFIG] = "config",
+};
+
+const char *const ks_prog_pin_names[KS_PROG_COUNT] = {
+	[KS_PROG_ETH] = "prog_eth",
+	[KS_PROG_L3] = "prog_l3",
+	[KS_PROG_CGROUP] = "prog_cgroup",
+};
+
+/* The kernel's names for the maps: the BPF variable names, and libbpf's "<object>.bss". */
+static const char *const map_kernel_names[KS_MAP_COUNT] = {
+	[KS_MAP_COUNTERS] = "ks_counters",
+	[KS_MAP_ALLOW4] = "ks_allow4",
+	[KS_MAP_ALLOW6] = "ks_allow6",
+	[KS_MAP_CONFIG] = ".bss",
+};
+
+void instance_init(struct instance *inst)
+{
+	memset(inst, 0, sizeof(*inst));
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		inst->prog_fd[i] = -1;
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		inst->map_fd[i] = -1;
+}
+
+void instance_close(struct instance *inst)
+{
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		if (inst->prog_fd[i] >= 0)
+			close(inst->prog_fd[i]);
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		if (inst->map_fd[i] >= 0)
+			close(inst->map_fd[i]);
+	instance_init(inst);
+}
+
+bool instance_owns(const struct instance *inst, __u32 prog_id)
+{
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		if (prog_id && inst->prog_id[i] == prog_id)
+			return true;
+	return false;
+}
+
+static int prog_slot(const char *name)
+{
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		if (!strcmp(name, ks_prog_names[i]))
+			return i;
+	return -1;
+}
+
+static int map_slot(const char *name)
+{
+	size_t len = strlen(name), suffix = strlen(map_kernel_names[KS_MAP_CONFIG]);
+
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		if (!strcmp(name, map_kernel_names[i]))
+			return i;
+	if (len > suffix && !strcmp(name + len - suffix, map_kernel_names[KS_MAP_CONFIG]))
+		return KS_MAP_CONFIG;
+	return -1;
+}
+
+static bool maps_complete(const struct instance *inst)
+{
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		if (inst->map_fd[i] < 0)
+			return false;
+	return true;
+}
+
+static int read_config(struct instance *inst)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), zero = 0;
+	int ret;
+
+	ret = bpf_obj_get_info_by_fd(inst->map_fd[KS_MAP_CONFIG], &info, &len);
+	if (ret < 0)
+		return ret;
+	if (info.value_size != sizeof(inst->config)) {
+		pr_err("the kill switch in force was set up by another ksctl version (config size %u, expected %zu): "
+		       "run that version's 'ksctl down', then 'ksctl up'",
+		       info.value_size, sizeof(inst->config));
+		return -EPROTO;
+	}
+	return bpf_map_lookup_elem(inst->map_fd[KS_MAP_CONFIG], &zero, &inst->config);
+}
+
+static int open_pins(struct instance *inst)
+{
+	char path[PATH_MAX + 32];
+	int found = 0;
+
+	for (int i = 0; i < KS_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_map_pin_names[i]);
+		inst->map_fd[i] = bpf_obj_get(path);
+		found += inst->map_fd[i] >= 0;
+	}
+	for (int i = 0; i < KS_PROG_COUNT; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_prog_pin_names[i]);
+		inst->prog_fd[i] = bpf_obj_get(path);
+		if (inst->prog_fd[i] >= 0 && bpf_obj_get_info_by_fd(inst->prog_fd[i], &info, &len) == 0)
+			inst->prog_id[i] = info.id;
+	}
+	if (!found)
+		return 0;
+	if (!maps_complete(inst)) {
+		pr_err("incomplete pins in %s: remove that directory (the attachments stay in force), then run 'ksctl up'",
+		       inst->pin_dir);
+		return -ENOENT;
+	}
+	inst->source = SOURCE_PINS;
+	return 0;
+}
+
+static int adopt_maps_of(struct instance *inst, int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ids[16], len = sizeof(info);
+	int ret;
+
+	info.nr_map_ids = 16;
+	info.map_ids = (__u64)(unsigned long)ids;
+	ret = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+	if (ret < 0)
+		return ret;
+	for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info map_info = { 0 };
+		__u32 map_len = sizeof(map_info);
+		int fd = bpf_map_get_fd_by_id(ids[i]), slot;
+
+		if (fd < 0)
+			return -errno;
+		slot = bpf_obj_get_info_by_fd(fd, &map_info, &map_len) == 0 ? map_slot(map_info.name) : -1;
+		if (slot >= 0 && inst->map_fd[slot] < 0)
+			inst->map_fd[slot] = fd;
+		else
+			close(fd);
+	}
+	return 0;
+}
+
+/*
+ * Opens one attached program by id and keeps it if it is one of ours. A
+ * program that cannot be opened sets *unreachable when given: that is only
+ * asked for ksctl's own clsact handle, the one place that names its owner.
+ */
+static int adopt_prog(struct instance *inst, __u32 id, bool *unreachable)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd, slot, ret = 0;
+
+	if (!id || instance_owns(inst, id))
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0) {
+		if (unreachable && (errno == EPERM || errno == EACCES))
+			*unreachable = true;
+		return 0;
+	}
+	slot = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? prog_slot(info.name) : -1;
+	if (slot < 0 || inst->prog_fd[slot] >= 0) {
+		close(fd);
+		return 0;
+	}
+	inst->prog_fd[slot] = fd;
+	inst->prog_id[slot] = id;
+	if (!maps_complete(inst))
+		ret = adopt_maps_of(inst, fd);
+	return ret;
+}
+
+static int open_from_kernel(struct instance *inst)
+{
+	struct link *links = NULL;
+	bool unreachable = false;
+	int count, ret = 0;
+
+	count = links_list(&links);
+	if (count < 0)
+		return count;
+	for (int i = 0; i < count && ret == 0; i++) {
+		struct tc_attachment att;
+
+		if (links[i].loopback || tc_query(links[i].ifindex, &att) < 0)
+			continue;
+		for (__u32 j = 0; j < att.tcx_count && ret == 0; j++)
+			ret = adopt_prog(inst, att.tcx_ids[j], NULL);
+		if (ret == 0)
+			ret = adopt_prog(inst, att.clsact_id, &unreachable);
+	}
+	free(links);
+	if (ret < 0)
+		return ret;
+	if (maps_complete(inst))
+		inst->source = SOURCE_KERNEL;
+	else if (unreachable)
+		inst->source = SOURCE_UNREACHABLE;
+	return 0;
+}
+
+int instance_find(struct instance *inst, const char *root)
+{
+	const char *why;
+	int ret;
+
+	instance_init(inst);
+	if (bpffs_prepare(root, false, &why) == 0) {
+		ret = pin_dir_path(inst->pin_dir, root);
+		if (ret < 0)
+			return ret;
+		ret = open_pins(inst);
+		if (ret < 0)
+			return ret;
+	}
+	if (inst->source == SOURCE_NONE) {
+		ret = open_from_kernel(inst);
+		if (ret < 0) {
+			pr_err("cannot list this namespace's tc attachments: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	if (inst->source == SOURCE_PINS || inst->source == SOURCE_KERNEL)
+		return read_config(inst);
+	return 0;
+}
+
+void instance_explain_unreachable(void)
+{
+	pr_err("a kill switch is in force here, but its state is out of reach: no pins are visible and "
+	       "opening programs by id needs CAP_SYS_ADMIN; mount the bpffs it was set up with "
+	       "(compose: the ksctl-bpf volume at /sys/fs/bpf) or run as root on the host");
+}
+
+int instance_open(struct instance *inst, const char *pin_dir_option)
+{
+	if (instance_find(inst, pin_root(pin_dir_option)) < 0)
+		return EXIT_RUNTIME;
+	switch (inst->source) {
+	case SOURCE_NONE:
+		pr_err("no kill switch is in force in this network namespace: run 'ksctl up'%s",
+		       pin_dir_option ? "" : " (or give the --pin-dir it was set up with)");
+		return EXIT_RUNTIME;
+	case SOURCE_UNREACHABLE:
+		instance_explain_unreachable();
+		return EXIT_RUNTIME;
+	default:
+		return EXIT_OK;
+	}
+}

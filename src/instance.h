@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kill switch in force in this network namespace: its programs, maps and
+ * configuration, found from its pins or, when they are not visible from here
+ * (`ip netns exec`, a container without bpffs), from the kernel's attachments.
+ */
+#ifndef KSCTL_INSTANCE_H
+#define KSCTL_INSTANCE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "ksctl_common.h"
+
+enum ks_prog { KS_PROG_ETH, KS_PROG_L3, KS_PROG_CGROUP, KS_PROG_COUNT };
+enum ks_map { KS_MAP_COUNTERS, KS_MAP_ALLOW4, KS_MAP_ALLOW6, KS_MAP_CONFIG, KS_MAP_COUNT };
+
+enum instance_source {
+	SOURCE_NONE,        /* no kill switch here */
+	SOURCE_PINS,        /* opened from the pin directory */
+	SOURCE_KERNEL,      /* opened by id from the attachments */
+	SOURCE_UNREACHABLE, /* ksctl's clsact filters are attached, but neither pins nor ids open */
+};
+
+struct instance {
+	enum instance_source source;
+	int prog_fd[KS_PROG_COUNT];
+	__u32 prog_id[KS_PROG_COUNT];
+	int map_fd[KS_MAP_COUNT];
+	struct ks_config config;
+	char pin_dir[PATH_MAX]; /* "" when no bpffs is visible at the pin root */
+};
+
+extern const char *const ks_prog_names[KS_PROG_COUNT];
+extern const char *const ks_map_pin_names[KS_MAP_COUNT];
+extern const char *const ks_prog_pin_names[KS_PROG_COUNT];
+
+void instance_init(struct instance *inst);
+/* 0 (inst->source says what was found) or -errno with a message printed. */
+int instance_find(struct instance *inst, const char *root);
+void instance_close(struct instance *inst);
+bool instance_owns(const struct instance *inst, __u32 prog_id);
+/*
+ * For the commands that read or change the kill switch: finds it, or says
+ * that there is none, or why it is out of reach. EXIT_OK or an exit code.
+ */
+int instance_open(struct instance *inst, const char *pin_dir_option);
+/* Says why an unreachable instance cannot be changed or read, and what to do. */
+void instance_explain_unreachable(void);
+
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "loader.h"
+#include "log.h"
+
+static struct bpf_map *loader_map(struct killswitch *skel, enum ks_map which)
+{
+	struct bpf_map *maps[KS_MAP_COUNT] = {
+		[KS_MAP_COUNTERS] = skel->maps.ks_counters,
+		[KS_MAP_ALLOW4] = skel->maps.ks_allow4,
+		[KS_MAP_ALLOW6] = skel->maps.ks_allow6,
+		[KS_MAP_CONFIG] = skel->maps.bss,
+	};
+	return maps[which];
+}
+
+struct bpf_program *loader_prog(struct killswitch *skel, enum ks_prog which)
+{
+	struct bpf_program *progs[KS_PROG_COUNT] = {
+		[KS_PROG_ETH] = skel->progs.ksctl_eth,
+		[KS_PROG_L3] = skel->progs.ksctl_l3,
+		[KS_PROG_CGROUP] = skel->progs.ksctl_cgroup,
+	};
+	return progs[which];
+}
+
+int loader_load(struct killswitch **out, const struct instance *old)
+{
+	struct killswitch *skel;
+	int ret = 0;
+
+	skel = killswitch__open();
+	if (!skel)
+		return -errno;
+	if (old->source == SOURCE_PINS || old->source == SOURCE_KERNEL)
+		for (int i = 0; i < KS_MAP_COUNT && ret == 0; i++)
+			ret = bpf_map__reuse_fd(loader_map(skel, i), old->map_fd[i]);
+	if (ret == 0)
+		ret = killswitch__load(skel);
+	if (ret < 0) {
+		killswitch__destroy(skel);
+		return ret;
+	}
+	*out = skel;
+	return 0;
+}
+
+static void pin_path(char *out, size_t size, const char *pin_dir, const char *name)
+{
+	snprintf(out, size, "%s/%s", pin_dir, name);
+}
+
+int loader_pin(struct killswitch *skel, const char *pin_dir)
+{
+	char path[PATH_MAX + 32];
+	int ret;
+
+	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	for (int i = 0; i < KS_MAP_COUNT; i++) {
+		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
+		if (access(path, F_OK) == 0)
+			continue; /* the same map, reused */
+		ret = bpf_obj_pin(bpf_map__fd(loader_map(skel, i)), path);
+		if (ret < 0)
+			return ret;
+	}
+	/* The attachments hold the programs: a moment without a program pin opens nothing. */
+	for (int i = 0; i < KS_PROG_COUNT; i++) {
+		pin_path(path, sizeof(path), pin_dir, ks_prog_pin_names[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		ret = bpf_obj_pin(bpf_program__fd(loader_prog(skel, i)), path);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void loader_unpin(const char *pin_dir)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < KS_MAP_COUNT; i++) {
+		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
+		unlink(path);
+	}
+	for (int i = 0; i < KS_PROG_COUNT; i++) {
+		pin_path(path, sizeof(path), pin_dir, ks_prog_pin_names[i]);
+		unlink(path);
+	}
+	rmdir(pin_dir);
+}

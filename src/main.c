@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/* ksctl: an eBPF egress kill switch for WireGuard VPN containers. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+
+#define KSCTL_VERSION "0.1.0"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+const struct command commands[] = {
+	{ "up", cmd_up,
+	  "up [-i|--tunnel IFNAME]... [-m|--fwmark MARK[/MASK]|off] [-a|--allow CIDR]... [--allow-file FILE]\n"
+	  "      [--mode auto|tc|cgroup] [--cgroup PATH] [--attach auto|tcx|clsact] [--pin-dir DIR]",
+	  "put the kill switch in force, or update it in place" },
+	{ "down", cmd_down, "down [--pin-dir DIR]", "remove the kill switch (the only command that does)" },
+	{ "status", cmd_status, "status [--json] [-q|--quiet] [--pin-dir DIR]",
+	  "say whether the kill switch is in force (exit 0 if and only if it is)" },
+	{ "stats", cmd_stats, "stats [--json | --prometheus] [--pin-dir DIR]", "show the counters of every verdict" },
+	{ "allow", cmd_allow, "allow list | add CIDR... | del CIDR... [--pin-dir DIR]",
+	  "show or change the allowlist of the kill switch in force" },
+	{ "help", cmd_help, "help [COMMAND]", "show this help, or a command's" },
+	{ "version", cmd_version, "version", "print ksctl's version" },
+	{ 0 }
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "Usage: ksctl [-v] COMMAND [OPTIONS]\n\n"
+		     "An eBPF egress kill switch: every packet that would leave outside the tunnel is dropped.\n\n"
+		     "Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\nDefaults: --tunnel wg0 --fwmark 0xca6c --allow 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fe80::/10\n"
+		     "'ksctl help COMMAND' shows a command's options; -v shows libbpf's messages.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return usage_error("help", "unknown command '%s'", argv[1]);
+	printf("Usage: ksctl %s\n\n%s.\n", c->usage, c->summary);
+	return EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("ksctl %s\n", KSCTL_VERSION);
+	return EXIT_OK;
+}
+
+int usage_error(const char *command, const char *fmt, ...)
+{
+	const struct command *c = find_command(command);
+	va_list ap;
+
+	fputs("ksctl: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: ksctl %s\n", c ? c->usage : command);
+	return EXIT_USAGE;
+}
+
+int option_error(const char *command, char **argv, int bad_opt)
+{
+	const char *arg = argv[optind - 1];
+
+	if (bad_opt == ':')
+		return usage_error(command, "option '%s' needs a value", arg);
+	return usage_error(command, "unknown option '%s' for '%s'", arg, command);
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	log_setup_libbpf();
+	if (argc > 1 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose"))) {
+		log_verbosity = LOG_DEBUG;
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(1, argv);
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "ksctl: error: unknown command '%s': see 'ksctl help'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}
