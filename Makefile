@@ -79,11 +79,16 @@ $(BUILD)/test/ksctl: $(TEST_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) $^ $(LDLIBS) -o $@
 
-$(BUILD)/test/%: tests/unit/%.c $(TEST_LIB_OBJS)
+# Tests link what they use from an archive of everything but main().
+$(BUILD)/test/libksctl.a: $(TEST_LIB_OBJS)
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/test/%: tests/unit/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
 
-$(BUILD)/test/%: tests/bpf/%.c $(TEST_LIB_OBJS)
+$(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
 

@@ -23,6 +23,7 @@ struct iface_status {
 	struct link link;
 	enum role role;
 	enum tc_kind kind;
+	int programs; /* every program at the egress hook, ours or not */
 };
 
 struct status {
@@ -45,12 +46,14 @@ static bool configured_tunnel(const struct instance *inst, const struct link *li
 	return false;
 }
 
-static enum tc_kind protection_of(const struct instance *inst, unsigned int ifindex)
+static enum tc_kind protection_of(const struct instance *inst, unsigned int ifindex, int *programs)
 {
 	struct tc_attachment att;
 
+	*programs = 0;
 	if (tc_query(ifindex, &att) < 0)
 		return TC_NONE;
+	*programs = (int)att.tcx_count + (att.clsact_id != 0);
 	for (__u32 i = 0; i < att.tcx_count; i++)
 		if (instance_owns(inst, att.tcx_ids[i]))
 			return TC_TCX;
@@ -81,7 +84,7 @@ static int examine_tc(struct status *st)
 		else if (configured_tunnel(st->inst, &s->link))
 			s->role = ROLE_TUNNEL;
 		else {
-			s->kind = protection_of(st->inst, s->link.ifindex);
+			s->kind = protection_of(st->inst, s->link.ifindex, &s->programs);
 			s->role = s->kind == TC_NONE ? ROLE_UNPROTECTED : ROLE_PROTECTED;
 			st->in_force &= s->kind != TC_NONE;
 		}
@@ -148,7 +151,7 @@ static void print_plain(const struct status *st)
 	for (int i = 0; i < st->count; i++) {
 		const struct iface_status *s = &st->ifaces[i];
 
-		printf("  %-16s %-12s%s\n", s->link.name, role_names[s->role],
+		printf("  %-16s %s%s%s\n", s->link.name, role_names[s->role], s->role == ROLE_PROTECTED ? " by " : "",
 		       s->role == ROLE_PROTECTED ? tc_kind_name(s->kind) : "");
 	}
 }
@@ -188,6 +191,8 @@ static void print_json(const struct status *st)
 		json_string(&j, "role", s->role == ROLE_UNPROTECTED ? "unprotected" : role_names[s->role]);
 		if (s->role == ROLE_PROTECTED)
 			json_string(&j, "attach", tc_kind_name(s->kind));
+		if (s->role >= ROLE_PROTECTED)
+			json_uint(&j, "egress_programs", (uint64_t)s->programs);
 		json_end(&j);
 	}
 	json_finish(&j);

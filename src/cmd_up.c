@@ -229,17 +229,34 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 	return failed ? -EIO : 0;
 }
 
+/* Opens the cgroup of --cgroup, or says why it is not one. fd or -errno. */
+static int open_cgroup_option(const char *path)
+{
+	int fd = cgroup_open(path);
+
+	if (fd < 0)
+		pr_err("cannot open cgroup '%s': %s: give a cgroup v2 directory (see /proc/mounts for cgroup2)", path,
+		       fd == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-fd));
+	return fd;
+}
+
+static int check_cgroup(const char *path)
+{
+	int fd = open_cgroup_option(path);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
 static int attach_cgroup(struct killswitch *skel, const struct instance *old, const struct up_options *o)
 {
 	int prog_fd = bpf_program__fd(loader_prog(skel, KS_PROG_CGROUP));
 	int cgroup_fd, old_fd = -1, ret;
 
-	cgroup_fd = cgroup_open(o->cgroup_path);
-	if (cgroup_fd < 0) {
-		pr_err("cannot open cgroup '%s': %s: give a cgroup v2 directory (see /proc/mounts for cgroup2)",
-		       o->cgroup_path, cgroup_fd == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-cgroup_fd));
+	cgroup_fd = open_cgroup_option(o->cgroup_path);
+	if (cgroup_fd < 0)
 		return cgroup_fd;
-	}
 	if (old->prog_id[KS_PROG_CGROUP] && cgroup_has_prog(cgroup_fd, old->prog_id[KS_PROG_CGROUP]))
 		old_fd = old->prog_fd[KS_PROG_CGROUP];
 	ret = cgroup_attach(cgroup_fd, prog_fd, old_fd);
@@ -309,6 +326,8 @@ int cmd_up(int argc, char **argv)
 		pr_err("cannot use pin directory '%s': %s; mount a bpffs there or leave --pin-dir out", root, why);
 		goto out_free;
 	}
+	if (o.mode == KS_MODE_CGROUP && check_cgroup(o.cgroup_path) < 0)
+		goto out;
 	if (instance_find(&old, root) < 0 || check_compatible(&old, &o) < 0)
 		goto out;
 

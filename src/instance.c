@@ -122,6 +122,11 @@ static int open_pins(struct instance *inst)
 	for (int i = 0; i < KS_MAP_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_map_pin_names[i]);
 		inst->map_fd[i] = bpf_obj_get(path);
+		if (inst->map_fd[i] < 0 && errno != ENOENT) {
+			pr_err("cannot open pin %s: %s%s", path, strerror(errno),
+			       errno == EPERM ? ": run as root, or with CAP_BPF" : "");
+			return -errno;
+		}
 		found += inst->map_fd[i] >= 0;
 	}
 	for (int i = 0; i < KS_PROG_COUNT; i++) {
@@ -214,8 +219,9 @@ static int open_from_kernel(struct instance *inst)
 	for (int i = 0; i < count && ret == 0; i++) {
 		struct tc_attachment att;
 
-		if (links[i].loopback || tc_query(links[i].ifindex, &att) < 0)
+		if (links[i].loopback)
 			continue;
+		ret = tc_query(links[i].ifindex, &att);
 		for (__u32 j = 0; j < att.tcx_count && ret == 0; j++)
 			ret = adopt_prog(inst, att.tcx_ids[j], NULL);
 		if (ret == 0)
@@ -248,7 +254,8 @@ int instance_find(struct instance *inst, const char *root)
 	if (inst->source == SOURCE_NONE) {
 		ret = open_from_kernel(inst);
 		if (ret < 0) {
-			pr_err("cannot list this namespace's tc attachments: %s", strerror(-ret));
+			pr_err("cannot list this namespace's tc attachments: %s%s", strerror(-ret),
+			       ret == -EPERM ? ": run as root, or with CAP_BPF and CAP_NET_ADMIN" : "");
 			return ret;
 		}
 	}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/* Printers: the stats table, JSON and Prometheus forms, and the JSON writer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/check.h"
+#include "counters.h"
+#include "json.h"
+
+static char *render(void (*print)(FILE *, const struct counters *), const struct counters *c)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	print(out, c);
+	fclose(out);
+	return text;
+}
+
+static struct counters sample(void)
+{
+	struct counters c = { .mode = "tc" };
+
+	c.by_reason[KS_REASON_FWMARK] = (struct ks_counter){ 7, 700 };
+	c.by_reason[KS_REASON_IPV4] = (struct ks_counter){ 3, 252 };
+	c.by_reason[KS_REASON_MALFORMED] = (struct ks_counter){ 1, 20 };
+	return c;
+}
+
+static void unit_stats_json(void)
+{
+	struct counters c = sample();
+	char *text = render(counters_print_json, &c);
+
+	CHECK(!strcmp(text, "{\"mode\":\"tc\",\"pass\":{\"tunnel\":{\"packets\":0,\"bytes\":0},"
+			    "\"local\":{\"packets\":0,\"bytes\":0},\"fwmark\":{\"packets\":7,\"bytes\":700},"
+			    "\"link_layer\":{\"packets\":0,\"bytes\":0},\"allowlist\":{\"packets\":0,\"bytes\":0}},"
+			    "\"drop\":{\"ipv4\":{\"packets\":3,\"bytes\":252},\"ipv6\":{\"packets\":0,\"bytes\":0},"
+			    "\"other\":{\"packets\":0,\"bytes\":0},\"malformed\":{\"packets\":1,\"bytes\":20}}}\n"),
+	      "got %s", text);
+	free(text);
+}
+
+static void unit_stats_prometheus(void)
+{
+	struct counters c = sample();
+	char *text = render(counters_print_prometheus, &c);
+
+	CHECK(strstr(text, "# HELP ksctl_packets_total ") == text, "HELP first: %s", text);
+	CHECK(strstr(text, "# TYPE ksctl_packets_total counter\n"), "TYPE line");
+	CHECK(strstr(text, "\nksctl_packets_total{verdict=\"pass\",reason=\"fwmark\"} 7\n"), "fwmark packets");
+	CHECK(strstr(text, "\nksctl_bytes_total{verdict=\"drop\",reason=\"ipv4\"} 252\n"), "ipv4 bytes");
+	CHECK(strstr(text, "# TYPE ksctl_bytes_total counter\n"), "bytes TYPE");
+	/* Every reason, both metrics: 2 * (2 comment lines + one line per reason). */
+	int lines = 0;
+	for (char *p = text; *p; p++)
+		lines += *p == '\n';
+	CHECK(lines == 2 * (2 + KS_REASON_COUNT), "%d lines", lines);
+	free(text);
+}
+
+static void unit_stats_table(void)
+{
+	struct counters c = sample();
+	char *text = render(counters_print_table, &c);
+
+	CHECK(strstr(text, "verdict  reason"), "header: %s", text);
+	CHECK(strstr(text, "drop     malformed                 1               20\n"), "malformed row: %s", text);
+	free(text);
+}
+
+static void unit_json_writer(void)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	struct json j;
+
+	json_begin(&j, out);
+	json_object(&j, NULL);
+	json_string(&j, "name", "a\"b\\c\n");
+	json_array(&j, "list");
+	json_uint(&j, NULL, 1);
+	json_object(&j, NULL);
+	json_bool(&j, "ok", true);
+	json_end(&j);
+	json_end(&j);
+	json_array(&j, "empty");
+	json_finish(&j);
+	fclose(out);
+	CHECK(!strcmp(text, "{\"name\":\"a\\\"b\\\\c\\u000a\",\"list\":[1,{\"ok\":true}],\"empty\":[]}\n"), "got %s", text);
+	free(text);
+}
+
+int main(void)
+{
+	RUN(unit_stats_json, "stats --json has every reason under its verdict, exact figures");
+	RUN(unit_stats_prometheus, "Prometheus text: HELP/TYPE and one sample per reason and metric");
+	RUN(unit_stats_table, "the table lists every reason");
+	RUN(unit_json_writer, "JSON writer: commas, nesting, escaping");
+	return check_failed_tests ? 1 : 0;
+}
