@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ksctl allow: read or change the allowlist of the kill switch in force. */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,21 +53,14 @@ static int change(const struct allowlist *maps, const struct prefix_list *prefix
 
 int cmd_allow(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256 };
-	static const struct option long_options[] = { { "pin-dir", required_argument, NULL, OPT_PIN_DIR }, { 0 } };
 	struct prefix_list prefixes = { 0 };
 	const char *pin_dir = NULL, *action;
 	struct allowlist maps;
 	struct instance inst;
-	int opt, ret = EXIT_USAGE;
+	int ret = EXIT_USAGE;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-		if (opt != OPT_PIN_DIR)
-			return option_error("allow", argv, opt);
-		pin_dir = optarg;
-	}
+	if (parse_pin_dir_only("allow", argc, argv, &pin_dir) != EXIT_OK)
+		return EXIT_USAGE;
 	if (optind == argc)
 		return usage_error("allow", "say list, add or del");
 	action = argv[optind++];

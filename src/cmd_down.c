@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ksctl down: the one command that removes the kill switch. */
-#include <getopt.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,19 +61,12 @@ static int detach_cgroup(const struct instance *inst)
 
 int cmd_down(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256 };
-	static const struct option long_options[] = { { "pin-dir", required_argument, NULL, OPT_PIN_DIR }, { 0 } };
 	const char *pin_dir = NULL;
 	struct instance inst;
-	int opt, failed;
+	int failed;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-		if (opt != OPT_PIN_DIR)
-			return option_error("down", argv, opt);
-		pin_dir = optarg;
-	}
+	if (parse_pin_dir_only("down", argc, argv, &pin_dir) != EXIT_OK)
+		return EXIT_USAGE;
 	if (optind < argc)
 		return usage_error("down", "unexpected argument '%s'", argv[optind]);
 

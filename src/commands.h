@@ -22,6 +22,8 @@ int cmd_allow(int argc, char **argv);
 
 /* For getopt_long's '?' and ':' results: prints the problem and the usage line, returns EXIT_USAGE. */
 int option_error(const char *command, char **argv, int bad_opt);
+/* For commands whose only option is --pin-dir. EXIT_OK or EXIT_USAGE; optind is at the first argument. */
+int parse_pin_dir_only(const char *command, int argc, char **argv, const char **pin_dir);
 /* Prints a usage problem for @command and returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -93,6 +93,21 @@ int option_error(const char *command, char **argv, int bad_opt)
 	return usage_error(command, "unknown option '%s' for '%s'", arg, command);
 }
 
+int parse_pin_dir_only(const char *command, int argc, char **argv, const char **pin_dir)
+{
+	static const struct option long_options[] = { { "pin-dir", required_argument, NULL, 'P' }, { 0 } };
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (opt != 'P')
+			return option_error(command, argv, opt);
+		*pin_dir = optarg;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;

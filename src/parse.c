@@ -6,16 +6,27 @@
 #include "log.h"
 #include "parse.h"
 
-static bool parse_u32(uint32_t *out, const char *text)
+bool parse_uint(unsigned long long *out, const char *text, int base, unsigned long long max)
 {
 	unsigned long long value;
 	char *end;
 
+	/* strtoull would take leading spaces and signs: a value is digits only. */
 	if (*text < '0' || *text > '9')
 		return false;
 	errno = 0;
-	value = strtoull(text, &end, 0);
-	if (errno || *end || value > UINT32_MAX)
+	value = strtoull(text, &end, base);
+	if (errno || *end || value > max)
+		return false;
+	*out = value;
+	return true;
+}
+
+static bool parse_u32(uint32_t *out, const char *text)
+{
+	unsigned long long value;
+
+	if (!parse_uint(&value, text, 0, UINT32_MAX))
 		return false;
 	*out = (uint32_t)value;
 	return true;

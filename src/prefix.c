@@ -6,22 +6,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "parse.h"
 #include "prefix.h"
-
-static bool parse_length(uint8_t *out, const char *text, int max)
-{
-	char *end;
-	long value;
-
-	if (*text < '0' || *text > '9')
-		return false;
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno || *end || value > max)
-		return false;
-	*out = (uint8_t)value;
-	return true;
-}
 
 static bool clear_host_bits(struct prefix *p)
 {
@@ -44,6 +30,7 @@ bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
 	const char *slash = strchr(text, '/');
 	size_t address_len = slash ? (size_t)(slash - text) : strlen(text);
 	struct prefix p = { 0 };
+	unsigned long long len = 0;
 	int max;
 
 	if (address_len == 0 || address_len >= sizeof(address))
@@ -61,11 +48,12 @@ bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
 	max = p.family == AF_INET ? 32 : 128;
 	if (!slash)
 		p.len = (uint8_t)max;
-	else if (!parse_length(&p.len, slash + 1, max)) {
+	else if (!parse_uint(&len, slash + 1, 10, (unsigned long long)max)) {
 		pr_err("invalid prefix length in '%s': use 0-%d for %s", text, max,
 		       p.family == AF_INET ? "IPv4" : "IPv6");
 		return false;
-	}
+	} else
+		p.len = (uint8_t)len;
 	*had_host_bits = clear_host_bits(&p);
 	*out = p;
 	return true;
