@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: MIT
+# Builds the test image without a registry or a Dockerfile: a Debian 12
+# minbase rootfs made by debootstrap, plus what a WireGuard container needs,
+# cached as a tarball under $KS_CACHE so later runs only `docker import` it.
+# Source it; call image_rootfs (no engine needed) and image_import NAME.
+
+KS_CACHE=${KS_CACHE:-/var/cache/ksctl-test}
+# Bump when the recipe changes: it names the cached tarball.
+IMAGE_RECIPE=3
+IMAGE_PACKAGES=wireguard-tools,wireguard-go,iproute2,procps,iputils-ping,socat
+IMAGE_TARBALL=$KS_CACHE/rootfs-bookworm-r$IMAGE_RECIPE.tar
+
+# The Debian mirror apt already uses on this machine (first non-security URI).
+image_mirror() {
+	local uri
+	uri=$(grep -hsE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+		/etc/apt/sources.list.d/*.list | grep -v security | grep -oE 'https?://[^ ]*/debian/?' | head -n 1)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# wg-quick writes net.ipv4.conf.all.src_valid_mark=1 for a default route;
+# /proc/sys is read-only in a container, so the write fails and wg-quick
+# tears wg0 down even though compose already set the value. Skip the write
+# when the value is already 1 (as linuxserver's image does).
+image_patch_wg_quick() {
+	local f=$1/usr/bin/wg-quick
+	grep -q 'cmd sysctl -q net.ipv4.conf.all.src_valid_mark=1' "$f" ||
+		{ echo "image: $f has no src_valid_mark write to patch; update image_patch_wg_quick" >&2; return 1; }
+	sed -i 's/&& cmd sysctl -q net.ipv4.conf.all.src_valid_mark=1/\&\& [[ $(sysctl -n net.ipv4.conf.all.src_valid_mark) != 1 ]] \&\& cmd sysctl -q net.ipv4.conf.all.src_valid_mark=1/' "$f"
+	grep -q 'src_valid_mark) != 1' "$f"
+}
+
+# Unmount whatever debootstrap left mounted under its target (on failure).
+image_umount_under() {
+	local dir=$1 m
+	for m in $(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+}
+
+image_rootfs() {
+	[ -s "$IMAGE_TARBALL" ] && return 0
+	command -v debootstrap >/dev/null ||
+		{ echo "image: debootstrap is missing: apt-get install debootstrap" >&2; return 1; }
+	mkdir -p "$KS_CACHE"
+	local dir rc=0
+	dir=$(mktemp -d "$KS_CACHE/rootfs.XXXXXX")
+	echo "image: debootstrap bookworm from $(image_mirror) (cached afterwards in $IMAGE_TARBALL)" >&2
+	if debootstrap --variant=minbase --include="$IMAGE_PACKAGES" bookworm "$dir" "$(image_mirror)" \
+		> "$dir.log" 2>&1 && image_patch_wg_quick "$dir"; then
+		rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/tmp/*
+		tar --numeric-owner -C "$dir" -cf "$IMAGE_TARBALL.tmp" . && mv "$IMAGE_TARBALL.tmp" "$IMAGE_TARBALL" || rc=1
+	else
+		echo "image: debootstrap failed; last lines of $dir.log:" >&2
+		tail -n 20 "$dir.log" >&2
+		rc=1
+	fi
+	image_umount_under "$dir"
+	rm -rf "$dir" "$dir.log" "$IMAGE_TARBALL.tmp"
+	return $rc
+}
+
+# image_import NAME: load the cached rootfs into the running engine.
+image_import() {
+	image_rootfs || return 1
+	docker import "$IMAGE_TARBALL" "$1" >/dev/null
+}
