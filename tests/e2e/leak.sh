@@ -1,0 +1,551 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The leak suite: ksctl in a VPN container's network namespace, a real
+# WireGuard tunnel (wg-quick + wireguard-go) to a real peer, and a leak
+# detector on the internet's side of the container's eth0 (see
+# tests/lib/bed.sh for the drawing). Every "nothing got through" is paired
+# with a positive control: the same probe getting through when it should.
+#
+# usage: tests/e2e/leak.sh [SCENARIO...]   (as root; V=1 shows every log)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -n "${KSCTL_BUILD:-}" ] && : "${KSCTL:=$KSCTL_BUILD/test/ksctl}"
+# shellcheck source=../lib/report.sh
+. "$HERE/../lib/report.sh"
+# shellcheck source=../lib/bed.sh
+. "$HERE/../lib/bed.sh"
+
+# ---- state helpers ---------------------------------------------------------
+
+need_ksctl() {
+	[ -x "$KSCTL" ] || skip_test "ksctl is not built ($KSCTL): run 'make -C $KS_TOP build/test/ksctl'"
+}
+
+ks_on() { bed_ksctl up "$@" || die "'ksctl up $*' failed"; }
+ks_off() { bed_ksctl down >/dev/null 2>&1 || true; }
+tunnel_is_up() { bed_vpn ip link show "$BED_TUNNEL" >/dev/null 2>&1; }
+
+# given on|off up|down: the kill switch and the tunnel, then zero counters.
+given() {
+	if [ "$1" = on ]; then ks_on; else ks_off; fi
+	if [ "$2" = up ]; then
+		tunnel_is_up || bed_tunnel_up || die "the tunnel did not come up"
+	else
+		! tunnel_is_up || bed_tunnel_down || die "the tunnel did not go down"
+	fi
+	bed_counts_reset
+}
+
+# ks_stat VERDICT REASON: packets counted by ksctl under that reason.
+ks_stat() {
+	bed_ksctl stats --json | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]]["packets"])' "$1" "$2"
+}
+
+sum_counts() {
+	local name total=0
+	for name in "$@"; do total=$((total + $(bed_count "$name"))); done
+	echo "$total"
+}
+# total_at_least FUNC N: for polling a sum of counters.
+total_at_least() { [ "$("$1")" -ge "$2" ]; }
+direct_total() { sum_counts direct_{tcp,udp,icmp}{4,6}; }
+tunnel_total() { sum_counts tunnel_{tcp,udp,icmp}{4,6}; }
+
+# ---- probes ----------------------------------------------------------------
+
+# The consumer tries TCP, UDP and ICMP to a public host, IPv4 and IPv6,
+# all at once; IFACE forces them out of that device (SO_BINDTODEVICE).
+leak_attempts() {
+	local iface=${1:-} dst
+	for dst in "$PUB4" "$PUB6"; do
+		bed_probe_icmp "$dst" "$iface" &
+		bed_probe_udp "$dst" "$iface" &
+		bed_probe_tcp "$dst" "$iface" &
+	done
+	wait
+}
+
+# A route in main that wins over wg-quick's policy (suppress_prefixlength 0
+# only hides the default route): the alternate hosts are routed via eth0.
+bypass_routes() {
+	bed_vpn ip route "$1" "$PUB4_ALT/32" via "$GW4" dev eth0
+	bed_vpn ip -6 route "$1" "$PUB6_ALT/128" via "$GW6" dev eth0
+}
+
+bypass_attempts() {
+	local dst
+	for dst in "$PUB4_ALT" "$PUB6_ALT"; do
+		bed_probe_icmp "$dst" &
+		bed_probe_udp "$dst" &
+		bed_probe_tcp "$dst" &
+	done
+	wait
+}
+
+lan_reachable() {
+	local answer
+	answer=$(echo query | bed_consumer socat -T2 - "UDP4:$LAN_HOST:53")
+	[ "$answer" = "lan dns answer" ] || die "the LAN DNS server did not answer (got '$answer')"
+	bed_consumer ping -n -c1 -W2 "$LAN_HOST" >/dev/null || die "the LAN host did not answer a ping"
+	[ "$(bed_count lan_udp)" -ge 1 ] && [ "$(bed_count lan_icmp)" -ge 1 ] ||
+		die "the LAN host saw nothing"
+}
+
+expect_nothing_out() {
+	local leaks direct
+	leaks=$(bed_leaks) direct=$(direct_total)
+	if [ "$leaks" != 0 ] || [ "$direct" != 0 ]; then
+		echo "leak detector (inet side of vpn's eth0):" >&2
+		bed_leak_log >&2
+		die "$1: $leaks packets leaked, $direct arrived at public hosts outside the tunnel"
+	fi
+}
+
+expect_arrived_direct() {
+	wait_for 5 total_at_least direct_total 1 ||
+		die "$1: the probes did not arrive even without the kill switch: the test cannot see a leak"
+	[ "$(bed_leaks)" -gt 0 ] || die "$1: the detector missed packets that arrived"
+}
+
+# Positive control: the same attempts, with ksctl down, do arrive.
+# Then the kill switch is put back with the given options.
+control_without_ksctl() {
+	local what=$1; shift
+	bed_ksctl down || die "'ksctl down' failed"
+	bed_counts_reset
+	"$@"
+	expect_arrived_direct "$what"
+	CONTROL_DIRECT=$(direct_total)
+	echo "control: without ksctl $(direct_total) packets of '$what' arrived, $(bed_leaks) counted as leaks"
+	ks_on
+	bed_counts_reset
+}
+
+# ---- scenarios -------------------------------------------------------------
+
+t_detector() {
+	given off down
+	leak_attempts
+	expect_arrived_direct "plain attempts"
+	bed_leak_log
+	proved "with no kill switch and no tunnel, TCP/UDP/ICMP over IPv4/IPv6 arrive ($(direct_total) packets) and the detector counts $(bed_leaks) leaked"
+}
+
+t_init_order() {
+	need_ksctl || return 0
+	ks_off
+	! tunnel_is_up || bed_tunnel_down
+	bed_ksctl up || die "'ksctl up' before the tunnel exists failed"
+	bed_ksctl status -q || die "status -q says not in force right after up"
+	bed_counts_reset
+	leak_attempts
+	expect_nothing_out "attempts before the tunnel exists"
+	lan_reachable
+	bed_tunnel_up || die "the tunnel did not come up under the kill switch"
+	bed_counts_reset
+	leak_attempts
+	wait_for 5 total_at_least tunnel_total 6 || die "attempts did not arrive through the tunnel: $(tunnel_total) packets"
+	expect_nothing_out "attempts with the tunnel up"
+	proved "ksctl up before wg0 exists: TCP/UDP/ICMP v4+v6 blocked, LAN DNS and ping answer; the same probes arrive through the tunnel once it is up"
+}
+
+t_tunnel_up() {
+	need_ksctl || return 0
+	given on up
+	local reply dst echo_reply
+	for dst in "$PUB4" "$PUB6"; do
+		reply=$(bed_consumer curl --http0.9 -gs -m 3 "http://${dst/*:*/[$dst]}/") || die "TCP to $dst failed"
+		[ "$reply" = "hello from the internet" ] || die "TCP to $dst: unexpected reply '$reply'"
+		echo_reply=$(echo "udp to $dst" | bed_probe_udp_reply "$dst")
+		[ "$echo_reply" = "udp to $dst" ] || die "UDP echo from $dst: got '$echo_reply'"
+		bed_consumer ping -n -c1 -W2 "$dst" >/dev/null || die "ping $dst through the tunnel failed"
+	done
+	local c
+	for c in tunnel_{tcp,udp,icmp}{4,6}; do
+		[ "$(bed_count "$c")" -ge 1 ] || die "$c: nothing arrived through the tunnel"
+	done
+	[ "$(bed_count srv_tunnel)" -ge 6 ] || die "the server forwarded only $(bed_count srv_tunnel) packets from the tunnel"
+	expect_nothing_out "tunnel traffic"
+	proved "the consumer (other cgroup) gets TCP, UDP and ICMP answers over IPv4 and IPv6 through wg0; the server forwarded $(bed_count srv_tunnel) packets out of the tunnel; nothing else left eth0"
+}
+
+bed_probe_udp_reply() {
+	local addr=$1 kind=UDP4
+	[[ $1 == *:* ]] && { addr="[$1]"; kind=UDP6; }
+	bed_consumer socat -T2 - "$kind:$addr:7"
+}
+
+t_forced_eth0() {
+	need_ksctl || return 0
+	given on up
+	local before after
+	before=$(ks_stat drop ipv4)
+	bypass_routes add
+	forced_v4() {
+		bed_probe_icmp "$PUB4" eth0 &
+		bed_probe_udp "$PUB4" eth0 &
+		bed_probe_tcp "$PUB4" eth0 &
+		bed_consumer curl --http0.9 -s -m1 --interface eth0 "http://$PUB4/" >/dev/null 2>&1 &
+		bed_probe_icmp "$PUB4_ALT" &
+		bed_probe_udp "$PUB4_ALT" &
+		bed_probe_tcp "$PUB4_ALT" &
+		wait
+	}
+	forced_v4
+	after=$(ks_stat drop ipv4)
+	expect_nothing_out "forced IPv4 attempts"
+	echo "drop.ipv4: $before -> $after"
+	(( after - before >= 7 )) || die "drop.ipv4 rose by $((after - before)), expected at least 7 (one per attempt)"
+	control_without_ksctl "forced IPv4 attempts" forced_v4
+	bypass_routes del
+	proved "ping -I eth0, UDP/TCP with SO_BINDTODEVICE, curl --interface eth0 and a bypassing /32 route: nothing arrived, drop.ipv4 +$((after - before)); without ksctl the same probes arrive"
+}
+
+t_tunnel_down() {
+	need_ksctl || return 0
+	given on up
+	bed_tunnel_down || die "wg-quick down failed"
+	bed_counts_reset
+	leak_attempts
+	expect_nothing_out "attempts after wg-quick down"
+	lan_reachable
+	bed_ksctl status -q || die "status -q: not in force after wg-quick down"
+	control_without_ksctl "attempts after wg-quick down" leak_attempts
+	proved "after wg-quick down: TCP/UDP/ICMP v4+v6 blocked, status in force, LAN DNS and ping answer; without ksctl the same probes arrive"
+}
+
+t_malformed_config() {
+	need_ksctl || return 0
+	given on down
+	local conf=$BED_DIR/malformed/$BED_TUNNEL.conf
+	mkdir -p "${conf%/*}"
+	# The reference article's mistake: an Address line with no value.
+	bed_client_conf "Address  # This malformed configuration leads to an error" > "$conf"
+	chmod 600 "$conf"
+	if bed_tunnel_up --no-wait "$conf"; then die "wg-quick accepted the malformed configuration"; fi
+	grep -q 'inet prefix is expected rather than "Address"' "$BED_DIR/wg-up.log" ||
+		die "wg-quick failed for another reason: $(cat "$BED_DIR/wg-up.log")"
+	! tunnel_is_up || die "wg0 exists after the failed wg-quick up"
+	bed_counts_reset
+	leak_attempts
+	expect_nothing_out "attempts after the failed wg-quick up"
+	control_without_ksctl "attempts after the failed wg-quick up" leak_attempts
+	proved "the article's 'Address' line without a value: wg-quick fails ('inet prefix is expected'), nothing leaks; without ksctl the same probes arrive (the article's fail-open)"
+}
+
+# A prober that never stops sending: UDP v4+v6 and ICMP to the public hosts.
+prober_start() {
+	bed_consumer bash -c 'while :; do
+		echo p 2>/dev/null >"/dev/udp/$1/7"; echo p 2>/dev/null >"/dev/udp/$2/7"; sleep 0.02
+	done' _ "$PUB4" "$PUB6" >/dev/null 2>&1 &
+	bed_consumer ping -n -q -i 0.05 "$PUB4" >/dev/null 2>&1 &
+	[ -n "${1:-}" ] && bed_consumer ping -n -q -i 0.05 -I eth0 "$1" >/dev/null 2>&1 &
+	wait_for 5 consumers_at_least 2
+}
+
+consumers_at_least() { [ "$(wc -l < "$BED_CGROUP/cgroup.procs")" -ge "$1" ]; }
+
+# Every process in the consumer cgroup is the prober's.
+prober_stop() {
+	bed_kill_pids $(cat "$BED_CGROUP/cgroup.procs")
+	wait
+}
+
+t_restart_cycles() {
+	need_ksctl || return 0
+	given on up
+	prober_start
+	local i seen
+	for i in $(seq 1 10); do
+		bed_tunnel_down || { prober_stop; die "cycle $i: wg-quick down failed"; }
+		bed_tunnel_up --no-wait || { prober_stop; die "cycle $i: wg-quick up failed"; }
+		seen=$(bed_count tunnel_icmp4)
+		bed_wait_count tunnel_icmp4 $((seen + 1)) 10 ||
+			{ prober_stop; die "cycle $i: the prober's ping did not come through the tunnel"; }
+	done
+	prober_stop
+	expect_nothing_out "10 wg-quick down/up cycles under a prober"
+	[ "$(bed_count tunnel_udp6)" -gt 0 ] || die "the prober's IPv6 UDP never arrived through the tunnel"
+	proved "10 wg-quick down/up cycles under a continuous prober: 0 leaked, $(tunnel_total) prober packets arrived through the tunnel, which worked after every up with ksctl untouched"
+}
+
+t_loader_gone() {
+	need_ksctl || return 0
+	given off up
+	bed_ksctl_private up || die "'ip netns exec ... ksctl up' failed"
+	local pid
+	for pid in $(ip netns pids "$BED_VPN"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != ksctl ] || die "a ksctl process is still running: $pid"
+	done
+	bed_counts_reset
+	leak_attempts eth0
+	expect_nothing_out "forced attempts, loader gone"
+	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null || die "the tunnel does not work"
+	bed_ksctl_private status -q || die "status (ip netns exec) does not find the kill switch"
+	bed_ksctl status -q || die "status (nsenter, empty pin dir) does not find the kill switch"
+	local drops
+	drops=$(bed_ksctl_private stats --json | python3 -c \
+		'import json, sys; d = json.load(sys.stdin)["drop"]; print(d["ipv4"]["packets"] + d["ipv6"]["packets"])') ||
+		die "stats (ip netns exec) failed"
+	[ "$drops" -gt 0 ] || die "stats shows no drops after the forced attempts"
+	bed_ksctl_private down || die "'ip netns exec ... ksctl down' failed"
+	if bed_ksctl_private status -q; then die "status -q still says in force after down"; fi
+	bed_counts_reset
+	leak_attempts eth0
+	expect_arrived_direct "forced attempts after down"
+	ks_on
+	proved "loaded from a private mount namespace, no process left, no pin: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
+}
+
+t_ipv6_bypass() {
+	need_ksctl || return 0
+	given on up
+	local before after
+	before=$(ks_stat drop ipv6)
+	bypass_routes add
+	forced_v6() {
+		bed_probe_icmp "$PUB6" eth0 &
+		bed_probe_udp "$PUB6" eth0 &
+		bed_probe_tcp "$PUB6" eth0 &
+		bed_probe_icmp "$PUB6_ALT" &
+		bed_probe_udp "$PUB6_ALT" &
+		bed_probe_tcp "$PUB6_ALT" &
+		wait
+	}
+	forced_v6
+	after=$(ks_stat drop ipv6)
+	expect_nothing_out "IPv6 bypass attempts"
+	(( after - before >= 6 )) || die "drop.ipv6 rose by $((after - before)), expected at least 6"
+	bed_probe_icmp "$PUB6"
+	bed_wait_count tunnel_icmp6 1 || die "IPv6 through the tunnel did not arrive"
+	control_without_ksctl "IPv6 bypass attempts" forced_v6
+	bypass_routes del
+	proved "IPv6 forced out of eth0 or routed around wg0: nothing arrived, drop.ipv6 +$((after - before)); the same ping arrives through the tunnel, and direct without ksctl"
+}
+
+raw_frames() {
+	bed_consumer python3 "$HERE/rawsend.py" eth0 "$BED_GW_MAC" "$VPN_ETH4" "$PUB4" 7 3
+}
+
+t_raw_packet() {
+	need_ksctl || return 0
+	given on down
+	raw_frames
+	expect_nothing_out "raw AF_PACKET frames"
+	control_without_ksctl "raw AF_PACKET frames" raw_frames
+	[ "$CONTROL_DIRECT" -ge 3 ] || die "only $CONTROL_DIRECT of 3 raw frames arrived without ksctl"
+	proved "3 hand-built UDP frames sent on eth0 through AF_PACKET: none arrived; without ksctl all 3 arrive"
+}
+
+t_neighbour_flush() {
+	need_ksctl || return 0
+	given on up
+	local before ll
+	before=$(ks_stat pass link_layer)
+	bed_vpn ip neigh flush dev eth0
+	bed_vpn ip -6 neigh flush dev eth0
+	bed_vpn ip neigh show "$GW4" dev eth0 | grep -qE 'REACHABLE|STALE|DELAY' && die "the gateway's neighbour entry survived the flush"
+	# The next tunnel packet needs ARP for the gateway.
+	bed_consumer ping -n -c1 -W3 "$PUB4" >/dev/null || die "no answer through the tunnel after the flush"
+	bed_wait_count tunnel_icmp4 1 || die "the ping did not arrive through the tunnel"
+	ll=$(ip -n "$BED_INET" -6 -br addr show dev v-vpn scope link | awk '{ print $3 }')
+	ll=${ll%/*}
+	bed_vpn ping -6 -n -c1 -W3 "$ll%eth0" >/dev/null || die "the gateway's link-local $ll did not answer (NDP blocked?)"
+	bed_vpn ip neigh show "$GW4" dev eth0 | grep -q lladdr || die "no ARP entry for the gateway after traffic"
+	(( $(ks_stat pass link_layer) > before )) || die "link_layer pass counter did not move"
+	expect_nothing_out "traffic after the neighbour flush"
+	proved "after flushing eth0's ARP and NDP entries, the tunnel works again (ARP resolved) and the gateway's link-local answers (NDP); link_layer pass $before -> $(ks_stat pass link_layer)"
+}
+
+t_wrong_fwmark() {
+	need_ksctl || return 0
+	given on up
+	bed_ksctl up --fwmark 0x1234 || die "'ksctl up --fwmark 0x1234' failed"
+	local drops_before fw_before
+	drops_before=$(ks_stat drop ipv4) fw_before=$(ks_stat pass fwmark)
+	leak_attempts
+	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null && die "the tunnel still works with a wrong fwmark"
+	expect_nothing_out "tunnel traffic under a wrong fwmark"
+	[ "$(tunnel_total)" = 0 ] || die "$(tunnel_total) packets went through the tunnel with the wrong mark"
+	local drops fw
+	drops=$(( $(ks_stat drop ipv4) - drops_before )) fw=$(( $(ks_stat pass fwmark) - fw_before ))
+	(( drops > 0 )) || die "drop.ipv4 did not rise: the cause is not visible"
+	(( fw == 0 )) || die "pass.fwmark rose by $fw with the wrong mark"
+	ks_on
+	bed_consumer ping -n -c1 -W3 "$PUB4" >/dev/null || die "the tunnel did not come back with the right mark"
+	bed_wait_count tunnel_icmp4 1 || die "nothing arrived through the tunnel with the right mark"
+	proved "--fwmark 0x1234 against wg-quick's 0xca6c: tunnel blocked, 0 leaked, drop.ipv4 +$drops and pass.fwmark +0; the right mark brings the tunnel back"
+}
+
+# egress_attachments IFNAME: BPF programs at egress (tcx and clsact).
+egress_attachments() {
+	local tcx tc
+	tcx=$(bed_vpn python3 "$HERE/tcx_query.py" "$1" | wc -l)
+	tc=$(bed_vpn tc filter show dev "$1" egress 2>/dev/null | grep -c ' bpf ' || true)
+	echo $((tcx + tc))
+}
+
+t_reconfigure_live() {
+	need_ksctl || return 0
+	given on up
+	local before after n dev
+	before=$(ks_stat drop ipv4)
+	prober_start "$PUB4_ALT"
+	bed_ksctl up --allow 192.168.77.0/24 || { prober_stop; die "up --allow 192.168.77.0/24 failed"; }
+	bed_ksctl allow list | grep -q '192.168.77.0/24' || { prober_stop; die "allow list does not show 192.168.77.0/24"; }
+	n=$(bed_count tunnel_icmp4)
+	bed_wait_count tunnel_icmp4 $((n + 3)) || { prober_stop; die "the tunnel stalled after the reconfiguration"; }
+	bed_ksctl up --allow 192.168.0.0/16 --allow 10.0.0.0/8 --fwmark 0xca6c || { prober_stop; die "second reconfiguration failed"; }
+	bed_ksctl up || { prober_stop; die "back to defaults failed"; }
+	n=$(bed_count tunnel_icmp4)
+	bed_wait_count tunnel_icmp4 $((n + 3)) || { prober_stop; die "the tunnel stalled after going back to defaults"; }
+	prober_stop
+	expect_nothing_out "three live reconfigurations under a prober"
+	after=$(ks_stat drop ipv4)
+	(( after > before )) || die "drop.ipv4 went from $before to $after: counters were reset"
+	for dev in eth0 lan0 fwd0; do
+		n=$(egress_attachments $dev)
+		[ "$n" = 1 ] || die "$dev has $n egress programs, expected 1"
+	done
+	n=$(egress_attachments "$BED_TUNNEL")
+	[ "$n" = 0 ] || die "$BED_TUNNEL has $n egress programs, expected none"
+	lan_reachable
+	proved "three 'ksctl up' reconfigurations under a prober: 0 leaked, tunnel kept flowing, one egress program on eth0/lan0/fwd0 and none on wg0, drop.ipv4 $before -> $after (kept)"
+}
+
+# bad ARGS -- RC VALUE: ksctl exits RC; its first stderr line is the one
+# error, naming VALUE; anything after it may only be the command's usage.
+bad() {
+	local args=() rc=0 err first rest
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	local want=$2 value=$3
+	err=$(bed_vpn "$KSCTL" "${args[@]}" 2>&1 >/dev/null) || rc=$?
+	first=$(printf '%s\n' "$err" | head -n1)
+	rest=$(printf '%s\n' "$err" | tail -n +2 | grep -vE '^(Usage: |[[:space:]])' || true)
+	echo "ksctl ${args[*]} -> $rc: $first"
+	BAD_COUNT=$((BAD_COUNT + 1))
+	[ "$rc" = "$want" ] || BAD_FAILS+=("ksctl ${args[*]}: exit $rc, expected $want")
+	[ -z "$rest" ] || BAD_FAILS+=("ksctl ${args[*]}: more than one error line: $rest")
+	[[ $first == *"$value"* ]] || BAD_FAILS+=("ksctl ${args[*]}: the message does not name '$value': $first")
+	return 0
+}
+
+t_bad_input() {
+	need_ksctl || return 0
+	given on up
+	local allow_before
+	allow_before=$(bed_ksctl allow list)
+	export KSCTL_PIN_DIR=$BED_PIN_DIR
+	BAD_COUNT=0 BAD_FAILS=()
+	bad up --allow 10.0.0.0/33 -- 2 10.0.0.0/33
+	bad up --allow 300.1.2.3/8 -- 2 300.1.2.3/8
+	bad up --allow 2001:db8::/129 -- 2 2001:db8::/129
+	bad up --allow not-a-cidr -- 2 not-a-cidr
+	bad up --fwmark 0xzz -- 2 0xzz
+	bad up --fwmark 0x100000000 -- 2 0x100000000
+	bad up --tunnel this-name-is-far-too-long -- 2 this-name-is-far-too-long
+	bad up --tunnel 'bad/name' -- 2 'bad/name'
+	bad up --mode sideways -- 2 sideways
+	bad up --bogus -- 2 --bogus
+	bad up --allow -- 2 allow
+	bad up --mode cgroup --cgroup /nonexistent/ksctl-test -- 1 /nonexistent/ksctl-test
+	bad down --bogus -- 2 --bogus
+	bad status --bogus -- 2 --bogus
+	bad stats --xml -- 2 --xml
+	bad allow frobnicate -- 2 frobnicate
+	bad allow add 1.2.3.4/40 -- 2 1.2.3.4/40
+	bad allow del not-a-cidr -- 2 not-a-cidr
+	bad allow add -- 2 add
+	bad frobnicate -- 2 frobnicate
+	bad help frobnicate -- 2 frobnicate
+	unset KSCTL_PIN_DIR
+	if [ ${#BAD_FAILS[@]} -gt 0 ]; then
+		printf 'FAILED: %s\n' "${BAD_FAILS[@]}" >&2
+		die "${#BAD_FAILS[@]} problems in $BAD_COUNT bad invocations"
+	fi
+	bed_ksctl status -q || die "the kill switch is no longer in force after the bad input"
+	[ "$(bed_ksctl allow list)" = "$allow_before" ] || die "the allowlist changed: $(bed_ksctl allow list)"
+	bed_counts_reset
+	leak_attempts eth0
+	expect_nothing_out "forced attempts after the bad input"
+	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null || die "the tunnel no longer works"
+	proved "$BAD_COUNT bad invocations: exit 2 (usage) or 1 (runtime), one error line naming the value (usage text may follow); afterwards status -q 0, allowlist unchanged, forced probes blocked, tunnel works"
+}
+
+t_port_forward_reply() {
+	need_ksctl || return 0
+	given on up
+	bed_vpn socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo hello from the vpn container' </dev/null >/dev/null 2>&1 &
+	local pid=$! reply
+	wait_for 5 bed_vpn sh -c "ss -Hltn | grep -q ':8080 '" || die "the service did not start"
+	reply=$(bed_lan socat -T3 -u "TCP4:$LAN_GW:8080,connect-timeout=3" - 2>&1)
+	[ "$reply" = "hello from the vpn container" ] || { kill $pid; die "LAN client got '$reply'"; }
+	# A public client's answer would leave outside the tunnel: no reply.
+	reply=$(bed_inet socat -T2 -u "TCP4:$VPN_ETH4:8080,connect-timeout=2" - 2>/dev/null) || true
+	[ -z "$reply" ] || { kill $pid; die "a public client got an answer outside the tunnel: '$reply'"; }
+	expect_nothing_out "answers to a public client"
+	kill $pid
+	proved "a LAN client connecting to a service in the vpn namespace gets its reply; a public client gets none, and nothing leaked"
+}
+
+fwd_attempts() {
+	bed_fwd ping -n -c1 -W1 "$PUB4" >/dev/null 2>&1 &
+	(echo fwd | bed_fwd socat -T1 - "UDP4:$PUB4:7" >/dev/null 2>&1) &
+	bed_fwd socat -T1 -u "TCP4:$PUB4:80,connect-timeout=1" - >/dev/null 2>&1 &
+	wait
+}
+
+t_forwarded_traffic() {
+	need_ksctl || return 0
+	given on up
+	bed_fwd ping -n -c1 -W2 "$PUB4" >/dev/null || die "the forwarded host gets no answer through the tunnel"
+	fwd_attempts
+	[ "$(sum_counts tunnel_{tcp,udp,icmp}4)" -ge 3 ] || die "forwarded traffic did not arrive through the tunnel"
+	expect_nothing_out "forwarded traffic, tunnel up"
+	bed_tunnel_down || die "wg-quick down failed"
+	bed_counts_reset
+	fwd_attempts
+	expect_nothing_out "forwarded traffic, tunnel down"
+	control_without_ksctl "forwarded traffic, tunnel down" fwd_attempts
+	proved "a host routed through vpn reaches the internet only through the tunnel; with the tunnel down nothing of it leaves, and without ksctl it does"
+}
+
+t_down_leaks() {
+	need_ksctl || return 0
+	given on down
+	leak_attempts
+	expect_nothing_out "attempts before down"
+	bed_ksctl down || die "'ksctl down' failed"
+	if bed_ksctl status -q; then die "status -q says in force after down"; fi
+	local dev
+	for dev in eth0 lan0 fwd0; do
+		[ "$(egress_attachments $dev)" = 0 ] || die "$dev still has an egress program after down"
+	done
+	bed_counts_reset
+	leak_attempts
+	expect_arrived_direct "attempts after down"
+	proved "ksctl down removes every egress program and status says so; the probes then arrive ($(direct_total) packets, $(bed_leaks) counted as leaks)"
+}
+
+SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_config restart_cycles
+	loader_gone ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
+	port_forward_reply forwarded_traffic down_leaks)
+
+main() {
+	local name
+	BED_QUIET=1
+	if ! bed_create > "$KS_LOGDIR/bed.log" 2>&1; then
+		cat "$KS_LOGDIR/bed.log"
+		echo "[leak_bed] FAIL  the test bed could not be built"
+		return 1
+	fi
+	[ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
+	for name in "$@"; do
+		run_test "$name" "t_$name"
+	done
+	ks_off
+}
+
+main "$@"
