@@ -138,8 +138,8 @@ bed_create() {
 	[ "$(id -u)" = 0 ] || { echo "bed: needs root" >&2; return 1; }
 	BED_SFX=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	BED_DIR=$(mktemp -d "/tmp/ksbed-$BED_SFX.XXXXXX")
-	BED_VPN=ksb-vpn-$BED_SFX BED_INET=ksb-inet-$BED_SFX BED_SERVER=ksb-srv-$BED_SFX
-	BED_LAN=ksb-lan-$BED_SFX BED_FWD=ksb-fwd-$BED_SFX
+	BED_VPN=ksbed-vpn-$BED_SFX BED_INET=ksbed-inet-$BED_SFX BED_SERVER=ksbed-srv-$BED_SFX
+	BED_LAN=ksbed-lan-$BED_SFX BED_FWD=ksbed-fwd-$BED_SFX
 	BED_SRV_IF=wgsrv$BED_SFX
 	BED_PIN_DIR=$BED_DIR/bpffs
 	BED_CGROUP=$(bed_cgroup2_root)/ksbed-$BED_SFX
