@@ -44,7 +44,7 @@ bool parse_fwmark(uint32_t *mark, uint32_t *mask, const char *text)
 	}
 	if (strlen(text) >= sizeof(buf))
 		goto invalid;
-	strcpy(buf, text);
+	memcpy(buf, text, strlen(text) + 1);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
