@@ -29,7 +29,7 @@ bad() { printf '   %s%s%s\n' "$R" "$*" "$N"; }
 # What the container types, run as the consumer (another cgroup, same netns).
 curl_() { bed_consumer curl --http0.9 -sS -m 2 "$@"; }
 ping_() { bed_consumer ping -n -c1 -W1 "$@"; }
-udp_() { echo "hello?" | bed_consumer socat -T1 - "UDP4:$1:$2"; }
+udp_() { echo "hello?" | bed_consumer socat -t2 -T2 - "UDP4:$1:$2"; }
 ks() { bed_vpn "$KSCTL" "$@" --pin-dir "$BED_PIN_DIR"; }
 
 direct() { sum direct_{tcp,udp,icmp}{4,6}; }

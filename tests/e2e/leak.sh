@@ -86,7 +86,7 @@ bypass_attempts() {
 
 lan_reachable() {
 	local answer
-	answer=$(echo query | bed_consumer socat -T2 - "UDP4:$LAN_HOST:53")
+	answer=$(echo query | bed_consumer socat -t3 -T3 - "UDP4:$LAN_HOST:53")
 	[ "$answer" = "lan dns answer" ] || die "the LAN DNS server did not answer (got '$answer')"
 	bed_consumer ping -n -c1 -W2 "$LAN_HOST" >/dev/null || die "the LAN host did not answer a ping"
 	[ "$(bed_count lan_udp)" -ge 1 ] && [ "$(bed_count lan_icmp)" -ge 1 ] ||
@@ -174,7 +174,7 @@ t_tunnel_up() {
 bed_probe_udp_reply() {
 	local addr=$1 kind=UDP4
 	[[ $1 == *:* ]] && { addr="[$1]"; kind=UDP6; }
-	bed_consumer socat -T2 - "$kind:$addr:7"
+	bed_consumer socat -t3 -T3 - "$kind:$addr:7"
 }
 
 t_forced_eth0() {

@@ -58,10 +58,11 @@
 #   PUB4 PUB4_ALT PUB6 PUB6_ALT LAN_HOST VPN_ETH4 VPN_ETH6 GW4 GW6 SRV4 SRV6
 #   TUN_SRV4 TUN_CLI4 FWD_HOST.
 # Needs root, iproute2, nftables, socat, tcpdump, iputils-ping, wireguard-tools,
-# wireguard-go, util-linux (nsenter, unshare).
+# wireguard-go, util-linux (nsenter, unshare), python3, curl.
 
 KS_TOP=${KS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 KSCTL=${KSCTL:-$KS_TOP/build/test/ksctl}
+BED_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PUB4=203.0.113.10
 PUB4_ALT=198.51.100.10
@@ -277,20 +278,20 @@ bed_make_listeners() {
 	local a
 	for a in "$PUB4" "$PUB4_ALT"; do
 		bed_inet socat TCP4-LISTEN:80,bind="$a",reuseaddr,fork SYSTEM:'echo hello from the internet' </dev/null >/dev/null 2>&1 &
-		bed_inet socat UDP4-RECVFROM:7,bind="$a",fork PIPE </dev/null >/dev/null 2>&1 &
+		bed_inet python3 "$BED_LIB/udp_echo.py" "$a" 7 </dev/null >/dev/null 2>&1 &
 	done
 	for a in "$PUB6" "$PUB6_ALT"; do
 		bed_inet socat "TCP6-LISTEN:80,bind=[$a],reuseaddr,fork" SYSTEM:'echo hello from the internet' </dev/null >/dev/null 2>&1 &
-		bed_inet socat "UDP6-RECVFROM:7,bind=[$a],fork" PIPE </dev/null >/dev/null 2>&1 &
+		bed_inet python3 "$BED_LIB/udp_echo.py" "$a" 7 </dev/null >/dev/null 2>&1 &
 	done
-	bed_lan socat UDP4-RECVFROM:53,bind="$LAN_HOST",fork SYSTEM:'echo lan dns answer' </dev/null >/dev/null 2>&1 &
+	bed_lan python3 "$BED_LIB/udp_echo.py" "$LAN_HOST" 53 'lan dns answer' </dev/null >/dev/null 2>&1 &
 	bed_lan socat TCP4-LISTEN:80,bind="$LAN_HOST",reuseaddr,fork SYSTEM:'echo hello from the lan' </dev/null >/dev/null 2>&1 &
-	wait_for 10 bed_listening "$BED_INET" 4 && wait_for 10 bed_listening "$BED_LAN" 1
+	wait_for 10 bed_listening "$BED_INET" 8 && wait_for 10 bed_listening "$BED_LAN" 2
 }
 
-# bed_listening NS N: at least N TCP listeners are up in NS.
+# bed_listening NS N: at least N TCP listeners and UDP sockets are up in NS.
 bed_listening() {
-	[ "$(ip netns exec "$1" ss -Hltn | wc -l)" -ge "$2" ]
+	[ "$(nsenter --net="/run/netns/$1" ss -Hltun | wc -l)" -ge "$2" ]
 }
 
 bed_make_server() {
