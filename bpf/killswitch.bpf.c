@@ -20,8 +20,8 @@
 
 #define LOOPBACK_IFINDEX 1
 
-/* Written by ksctl through a shared mapping; see struct ks_config. */
-volatile struct ks_config ks_config;
+/* Written by ksctl through a shared mapping; see struct ks_state. */
+volatile struct ks_state ks_state;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -49,18 +49,28 @@ struct {
 static __always_inline bool is_tunnel(__u32 ifindex)
 {
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
-		if (ks_config.tunnel_ifindex[i] == ifindex)
+		if (ks_state.config.tunnel_ifindex[i] == ifindex)
 			return true;
 	return false;
 }
 
 static __always_inline bool mark_matches(__u32 mark)
 {
-	__u64 mark_mask = ks_config.mark_mask;
+	__u64 mark_mask = ks_state.config.mark_mask;
 	__u32 mask = KS_MASK_OF(mark_mask);
 
 	/* A zero mask would match every packet: it means "no fwmark pass". */
 	return mask && (mark & mask) == KS_MARK_OF(mark_mask);
+}
+
+/* The /16 decides alone unless it holds a longer prefix: then the LPM trie does. */
+static __always_inline bool allowed(volatile __u8 *root, void *trie, const __u8 *addr, void *key)
+{
+	__u8 state = root[(__u32)addr[0] << 8 | addr[1]];
+
+	if (state != KS_ROOT_LPM)
+		return state == KS_ROOT_ALLOW;
+	return bpf_map_lookup_elem(trie, key) != NULL;
 }
 
 /*
@@ -89,7 +99,7 @@ static __always_inline enum ks_reason classify_ipv4(struct __sk_buff *skb, __u32
 	if (ip->version != 4 || ip->ihl < 5)
 		return KS_REASON_MALFORMED;
 	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return bpf_map_lookup_elem(&ks_allow4, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV4;
+	return allowed(ks_state.root4, &ks_allow4, key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV4;
 }
 
 /* Neighbour discovery (RFC 4861 types 133-137) is only valid with hop limit 255, so it never leaves the link. */
@@ -119,7 +129,7 @@ static __always_inline enum ks_reason classify_ipv6(struct __sk_buff *skb, __u32
 	if (is_neighbour_discovery(ip, (void *)(long)skb->data_end))
 		return KS_REASON_LINK_LAYER;
 	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return bpf_map_lookup_elem(&ks_allow6, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV6;
+	return allowed(ks_state.root6, &ks_allow6, key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV6;
 }
 
 /* Without a link-layer header the IP version nibble says what the packet is. */

@@ -63,6 +63,21 @@ struct ks_config {
 	char tunnel_name[KS_TUNNELS_MAX][16];   /* IFNAMSIZ */
 };
 
+/*
+ * The allowlist's fast path: one state per /16 of each family, so that most
+ * verdicts take one load. The LPM tries stay the complete record; a /16
+ * that holds a longer prefix says so and the trie decides.
+ */
+#define KS_ROOT_SIZE 65536
+enum ks_root_state { KS_ROOT_DENY = 0, KS_ROOT_ALLOW = 1, KS_ROOT_LPM = 2 };
+
+/* Everything in the program's .bss, in one struct so that its layout is fixed. */
+struct ks_state {
+	struct ks_config config;
+	__u8 root4[KS_ROOT_SIZE]; /* by the first two bytes of the IPv4 destination */
+	__u8 root6[KS_ROOT_SIZE]; /* by the first two bytes of the IPv6 destination */
+};
+
 struct ks_allow4_key {
 	__u32 prefixlen;
 	__u8 addr[4];

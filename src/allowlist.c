@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
 #include "allowlist.h"
-#include "ksctl_common.h"
 
 union allow_key {
 	struct ks_allow4_key v4;
@@ -25,7 +25,7 @@ static int key_of(const struct allowlist *maps, const struct prefix *p, union al
 	return maps->fd6;
 }
 
-int allowlist_add(const struct allowlist *maps, const struct prefix *p)
+static int trie_add(const struct allowlist *maps, const struct prefix *p)
 {
 	union allow_key key;
 	__u8 allowed = 1;
@@ -34,7 +34,7 @@ int allowlist_add(const struct allowlist *maps, const struct prefix *p)
 	return bpf_map_update_elem(fd, &key, &allowed, BPF_ANY);
 }
 
-int allowlist_del(const struct allowlist *maps, const struct prefix *p)
+static int trie_del(const struct allowlist *maps, const struct prefix *p)
 {
 	union allow_key key;
 	int fd = key_of(maps, p, &key);
@@ -73,19 +73,100 @@ int allowlist_read(const struct allowlist *maps, struct prefix_list *out)
 	return ret ? ret : read_family(maps->fd6, AF_INET6, out);
 }
 
+void allowlist_roots(const struct prefix_list *list, __u8 *root4, __u8 *root6)
+{
+	memset(root4, KS_ROOT_DENY, KS_ROOT_SIZE);
+	memset(root6, KS_ROOT_DENY, KS_ROOT_SIZE);
+	for (size_t i = 0; i < list->count; i++) {
+		const struct prefix *p = &list->items[i];
+		__u8 *root = p->family == AF_INET ? root4 : root6;
+		unsigned int first = (unsigned int)p->addr[0] << 8 | p->addr[1];
+
+		if (p->len <= 16)
+			memset(root + first, KS_ROOT_ALLOW, 1U << (16 - p->len));
+		else if (root[first] != KS_ROOT_ALLOW)
+			root[first] = KS_ROOT_LPM;
+	}
+}
+
+/* Byte by byte into the live map: each /16 switches from its old state to its new one in one store. */
+static int write_roots(const struct allowlist *maps, const struct prefix_list *list)
+{
+	__u8 *roots = malloc(2 * KS_ROOT_SIZE);
+	volatile __u8 *live4 = maps->state->root4, *live6 = maps->state->root6;
+
+	if (!roots)
+		return -ENOMEM;
+	allowlist_roots(list, roots, roots + KS_ROOT_SIZE);
+	for (unsigned int i = 0; i < KS_ROOT_SIZE; i++) {
+		if (live4[i] != roots[i])
+			live4[i] = roots[i];
+		if (live6[i] != roots[KS_ROOT_SIZE + i])
+			live6[i] = roots[KS_ROOT_SIZE + i];
+	}
+	free(roots);
+	return 0;
+}
+
 int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted)
 {
 	struct prefix_list present = { 0 };
 	int ret = 0;
 
 	for (size_t i = 0; i < wanted->count && ret == 0; i++)
-		ret = allowlist_add(maps, &wanted->items[i]);
+		ret = trie_add(maps, &wanted->items[i]);
+	if (ret == 0)
+		ret = write_roots(maps, wanted);
 	if (ret == 0)
 		ret = allowlist_read(maps, &present);
 	prefix_list_sort(wanted);
 	for (size_t i = 0; i < present.count && ret == 0; i++)
 		if (!prefix_list_contains(wanted, &present.items[i]))
-			ret = allowlist_del(maps, &present.items[i]);
+			ret = trie_del(maps, &present.items[i]);
 	prefix_list_free(&present);
+	return ret;
+}
+
+int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefixes)
+{
+	struct prefix_list present = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < prefixes->count && ret == 0; i++)
+		ret = trie_add(maps, &prefixes->items[i]);
+	if (ret == 0)
+		ret = allowlist_read(maps, &present);
+	if (ret == 0)
+		ret = write_roots(maps, &present);
+	prefix_list_free(&present);
+	return ret;
+}
+
+int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefixes, const struct prefix **missing)
+{
+	struct prefix_list present = { 0 }, kept = { 0 }, gone = { 0 };
+	int ret = allowlist_read(maps, &present);
+
+	for (size_t i = 0; i < prefixes->count && ret == 0; i++)
+		if (!prefix_list_add(&gone, &prefixes->items[i]))
+			ret = -ENOMEM;
+	prefix_list_sort(&gone);
+	prefix_list_sort(&present);
+	for (size_t i = 0; i < prefixes->count && ret == 0; i++)
+		if (!prefix_list_contains(&present, &prefixes->items[i])) {
+			*missing = &prefixes->items[i];
+			ret = -ENOENT;
+		}
+	for (size_t i = 0; i < present.count && ret == 0; i++)
+		if (!prefix_list_contains(&gone, &present.items[i]) && !prefix_list_add(&kept, &present.items[i]))
+			ret = -ENOMEM;
+	/* The /16 states first: until the tries lose the prefixes, both are right. */
+	if (ret == 0)
+		ret = write_roots(maps, &kept);
+	for (size_t i = 0; i < gone.count && ret == 0; i++)
+		ret = trie_del(maps, &gone.items[i]);
+	prefix_list_free(&present);
+	prefix_list_free(&kept);
+	prefix_list_free(&gone);
 	return ret;
 }

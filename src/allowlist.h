@@ -5,18 +5,25 @@
 
 #include "prefix.h"
 
+#include "ksctl_common.h"
+
 struct allowlist {
-	int fd4, fd6;
+	int fd4, fd6;             /* the LPM tries: the complete record */
+	struct ks_state *state;   /* the live /16 states (mapped) */
 };
 
-int allowlist_add(const struct allowlist *maps, const struct prefix *p);
-/* -ENOENT when @p is not in the allowlist. */
-int allowlist_del(const struct allowlist *maps, const struct prefix *p);
+/* The /16 states that @list implies, into two KS_ROOT_SIZE arrays. */
+void allowlist_roots(const struct prefix_list *list, __u8 *root4, __u8 *root6);
+/* Adds @prefixes. 0 or -errno. */
+int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefixes);
+/* Removes @prefixes; -ENOENT (nothing changed, *missing says which) when one is not there. */
+int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefixes, const struct prefix **missing);
 /* Appends every allowed prefix to @out. 0 or -errno. */
 int allowlist_read(const struct allowlist *maps, struct prefix_list *out);
 /*
- * Makes the maps hold exactly @wanted (sorted on return): adds first, then
- * removes the rest, so nothing that stays allowed is ever missing.
+ * Makes the maps hold exactly @wanted (sorted on return). Every step keeps
+ * the verdict within old or new: the tries gain the new prefixes, then the
+ * /16 states change, then the tries lose the stale prefixes.
  */
 int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted);
 

@@ -31,21 +31,21 @@ static int list(const struct allowlist *maps)
 
 static int change(const struct allowlist *maps, const struct prefix_list *prefixes, bool add)
 {
+	const struct prefix *missing = NULL;
 	char text[PREFIX_TEXT_MAX];
+	int ret = add ? allowlist_add(maps, prefixes) : allowlist_del(maps, prefixes, &missing);
 
+	if (ret == -ENOENT && missing) {
+		prefix_format(missing, text);
+		pr_err("%s is not in the allowlist: nothing changed; see 'ksctl allow list'", text);
+		return EXIT_RUNTIME;
+	}
+	if (ret < 0) {
+		pr_err("cannot %s the allowlist: %s", add ? "extend" : "shrink", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
 	for (size_t i = 0; i < prefixes->count; i++) {
-		const struct prefix *p = &prefixes->items[i];
-		int ret = add ? allowlist_add(maps, p) : allowlist_del(maps, p);
-
-		prefix_format(p, text);
-		if (ret == -ENOENT) {
-			pr_err("%s is not in the allowlist: see 'ksctl allow list'", text);
-			return EXIT_RUNTIME;
-		}
-		if (ret < 0) {
-			pr_err("cannot %s %s: %s", add ? "allow" : "remove", text, strerror(-ret));
-			return EXIT_RUNTIME;
-		}
+		prefix_format(&prefixes->items[i], text);
 		pr_info("ksctl: %s %s", add ? "allowed" : "no longer allowed:", text);
 	}
 	return EXIT_OK;
@@ -79,6 +79,7 @@ int cmd_allow(int argc, char **argv)
 	if (ret == EXIT_OK) {
 		maps.fd4 = inst.map_fd[KS_MAP_ALLOW4];
 		maps.fd6 = inst.map_fd[KS_MAP_ALLOW6];
+		maps.state = inst.state;
 		ret = !strcmp(action, "list") ? list(&maps) : change(&maps, &prefixes, !strcmp(action, "add"));
 	}
 	instance_close(&inst);

@@ -338,9 +338,10 @@ int cmd_up(int argc, char **argv)
 		goto out;
 	}
 	ret = EXIT_RUNTIME;
-	write_config(&skel->bss->ks_config, &o);
+	write_config(&skel->bss->ks_state.config, &o);
 	allow.fd4 = bpf_map__fd(skel->maps.ks_allow4);
 	allow.fd6 = bpf_map__fd(skel->maps.ks_allow6);
+	allow.state = &skel->bss->ks_state;
 	attached = allowlist_replace(&allow, &o.allow);
 	if (attached < 0) {
 		pr_err("cannot write the allowlist (%zu prefixes, at most %u per family): %s", o.allow.count,

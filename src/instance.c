@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -51,6 +52,8 @@ void instance_init(struct instance *inst)
 
 void instance_close(struct instance *inst)
 {
+	if (inst->state)
+		munmap(inst->state, sizeof(*inst->state));
 	for (int i = 0; i < KS_PROG_COUNT; i++)
 		if (inst->prog_fd[i] >= 0)
 			close(inst->prog_fd[i]);
@@ -96,22 +99,28 @@ static bool maps_complete(const struct instance *inst)
 	return true;
 }
 
-static int read_config(struct instance *inst)
+static int map_state(struct instance *inst)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), zero = 0;
+	__u32 len = sizeof(info);
+	void *state;
 	int ret;
 
 	ret = bpf_obj_get_info_by_fd(inst->map_fd[KS_MAP_CONFIG], &info, &len);
 	if (ret < 0)
 		return ret;
-	if (info.value_size != sizeof(inst->config)) {
-		pr_err("the kill switch in force was set up by another ksctl version (config size %u, expected %zu): "
+	if (info.value_size != sizeof(*inst->state)) {
+		pr_err("the kill switch in force was set up by another ksctl version (state size %u, expected %zu): "
 		       "run that version's 'ksctl down', then 'ksctl up'",
-		       info.value_size, sizeof(inst->config));
+		       info.value_size, sizeof(*inst->state));
 		return -EPROTO;
 	}
-	return bpf_map_lookup_elem(inst->map_fd[KS_MAP_CONFIG], &zero, &inst->config);
+	state = mmap(NULL, sizeof(*inst->state), PROT_READ | PROT_WRITE, MAP_SHARED, inst->map_fd[KS_MAP_CONFIG], 0);
+	if (state == MAP_FAILED)
+		return -errno;
+	inst->state = state;
+	inst->config = inst->state->config;
+	return 0;
 }
 
 static int open_pins(struct instance *inst)
@@ -260,7 +269,7 @@ int instance_find(struct instance *inst, const char *root)
 		}
 	}
 	if (inst->source == SOURCE_PINS || inst->source == SOURCE_KERNEL)
-		return read_config(inst);
+		return map_state(inst);
 	return 0;
 }
 

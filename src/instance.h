@@ -27,8 +27,9 @@ struct instance {
 	int prog_fd[KS_PROG_COUNT];
 	__u32 prog_id[KS_PROG_COUNT];
 	int map_fd[KS_MAP_COUNT];
-	struct ks_config config;
-	char pin_dir[PATH_MAX]; /* "" when no bpffs is visible at the pin root */
+	struct ks_config config;  /* a copy, for reading */
+	struct ks_state *state;   /* the live state, mapped: writes take effect at once */
+	char pin_dir[PATH_MAX];   /* "" when no bpffs is visible at the pin root */
 };
 
 extern const char *const ks_prog_names[KS_PROG_COUNT];

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "../lib/check.h"
+#include "allowlist.h"
 #include "counters.h"
 #include "killswitch.skel.h"
 #include "log.h"
@@ -96,6 +97,7 @@ static struct frame truncated(struct frame f, __u32 len)
 	return f;
 }
 
+static const char *const default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 static struct killswitch *skel;
 static unsigned int eth_ifindex, l3_ifindex;
 
@@ -142,21 +144,22 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 	}
 }
 
-static void allow(const char *cidr4, __u32 len4, const char *cidr6, __u32 len6)
+/* Through the same code as `ksctl up`: the tries and the /16 states. */
+static void allow_only(const char *const *cidrs, size_t count)
 {
-	struct ks_allow4_key k4 = { .prefixlen = len4 };
-	struct ks_allow6_key k6 = { .prefixlen = len6 };
-	__u8 one = 1;
+	struct allowlist maps = { bpf_map__fd(skel->maps.ks_allow4), bpf_map__fd(skel->maps.ks_allow6),
+				  &skel->bss->ks_state };
+	struct prefix_list list = { 0 };
 
-	inet_pton(AF_INET, cidr4, k4.addr);
-	inet_pton(AF_INET6, cidr6, k6.addr);
-	CHECK(bpf_map_update_elem(bpf_map__fd(skel->maps.ks_allow4), &k4, &one, BPF_ANY) == 0, "allow4");
-	CHECK(bpf_map_update_elem(bpf_map__fd(skel->maps.ks_allow6), &k6, &one, BPF_ANY) == 0, "allow6");
+	for (size_t i = 0; i < count; i++)
+		CHECK(prefix_list_add_text(&list, cidrs[i]), "%s", cidrs[i]);
+	CHECK(allowlist_replace(&maps, &list) == 0, "allowlist_replace");
+	prefix_list_free(&list);
 }
 
 static void set_mark(__u32 mark, __u32 mask)
 {
-	skel->bss->ks_config.mark_mask = KS_MARK_MASK(mark, mask);
+	skel->bss->ks_state.config.mark_mask = KS_MARK_MASK(mark, mask);
 }
 
 static void verdict_tc_ethernet(void)
@@ -222,7 +225,7 @@ static void verdict_tc_layer3(void)
 static void verdict_cgroup(void)
 {
 	set_mark(MARK, 0xffffffff);
-	skel->bss->ks_config.tunnel_ifindex[0] = l3_ifindex;
+	skel->bss->ks_state.config.tunnel_ifindex[0] = l3_ifindex;
 	expect("into the tunnel", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9"), KS_REASON_TUNNEL);
 	expect("loopback", ON_CGROUP, 1, 0, ipv4("127.0.0.1"), KS_REASON_LOCAL);
 	expect("IPv4 allowed", ON_CGROUP, eth_ifindex, 0, ipv4("172.16.0.1"), KS_REASON_ALLOWLIST);
@@ -230,8 +233,32 @@ static void verdict_cgroup(void)
 	expect("IPv4 marked", ON_CGROUP, eth_ifindex, MARK, ipv4("203.0.113.9"), KS_REASON_FWMARK);
 	expect("IPv6 public", ON_CGROUP, eth_ifindex, 0, ipv6("2001:db8::1", 6, 64, 0), KS_REASON_IPV6);
 	expect("IPv6 link-local", ON_CGROUP, eth_ifindex, 0, ipv6("fe80::9", 6, 64, 0), KS_REASON_ALLOWLIST);
-	skel->bss->ks_config.tunnel_ifindex[0] = 0;
+	skel->bss->ks_state.config.tunnel_ifindex[0] = 0;
 	expect("tunnel gone: public IPv4", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
+}
+
+/* Prefixes longer than /16 send their /16 to the trie; everything else is decided by the /16 state. */
+static void verdict_allowlist_paths(void)
+{
+	static const char *const cidrs[] = { "10.0.0.0/8", "203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48",
+					     "2001:db8:2:3::/64", "fc00::/7" };
+	unsigned int i = eth_ifindex;
+
+	allow_only(cidrs, sizeof(cidrs) / sizeof(*cidrs));
+	expect("/8 by its /16 state", ON_ETH, i, 0, ipv4("10.255.0.1"), KS_REASON_ALLOWLIST);
+	expect("/24 through the trie", ON_ETH, i, 0, ipv4("203.0.113.200"), KS_REASON_ALLOWLIST);
+	expect("same /16, outside the /24", ON_ETH, i, 0, ipv4("203.0.114.1"), KS_REASON_IPV4);
+	expect("/32 through the trie", ON_ETH, i, 0, ipv4("198.51.100.7"), KS_REASON_ALLOWLIST);
+	expect("next to the /32", ON_ETH, i, 0, ipv4("198.51.100.8"), KS_REASON_IPV4);
+	expect("a /16 with nothing", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_IPV4);
+	expect("IPv6 /48", ON_ETH, i, 0, ipv6("2001:db8:1:ffff::1", 17, 64, 0), KS_REASON_ALLOWLIST);
+	expect("IPv6 /64", ON_ETH, i, 0, ipv6("2001:db8:2:3::9", 17, 64, 0), KS_REASON_ALLOWLIST);
+	expect("IPv6 same /16, outside", ON_ETH, i, 0, ipv6("2001:db8:2:4::9", 17, 64, 0), KS_REASON_IPV6);
+	expect("IPv6 /7 spans /16s", ON_ETH, i, 0, ipv6("fdff:1::1", 17, 64, 0), KS_REASON_ALLOWLIST);
+	expect("fe80::/10 no longer allowed", ON_ETH, i, 0, ipv6("fe80::2", 17, 64, 0), KS_REASON_IPV6);
+	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
+	expect("replaced: the /24 is gone", ON_ETH, i, 0, ipv4("203.0.113.200"), KS_REASON_IPV4);
+	expect("replaced: back to the defaults", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_ALLOWLIST);
 }
 
 static void verdict_empty_allowlist(void)
@@ -267,13 +294,12 @@ int main(void)
 		printf("[verdict_setup] FAIL  cannot load the BPF object (root? CAP_BPF?)\n");
 		return 1;
 	}
-	allow("10.0.0.0", 8, "fe80::", 10);
-	allow("172.16.0.0", 12, "fe80::", 10);
-	allow("192.168.0.0", 16, "fe80::", 10);
+	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
 	RUN(verdict_tc_ethernet, "tc on Ethernet: every reason, exact counter deltas");
 	RUN(verdict_fwmark_mask, "fwmark with a mask matches (mark & mask) == mark; 'off' passes nothing");
 	RUN(verdict_tc_layer3, "tc on a layer-3 device: the version nibble decides, not the claimed protocol");
 	RUN(verdict_cgroup, "cgroup_skb: tunnel by ifindex, loopback, allowlist, fwmark");
+	RUN(verdict_allowlist_paths, "/16 states and the LPM trie agree with the prefixes, and follow a replace");
 	RUN(verdict_empty_allowlist, "an unconfigured program fails closed");
 	killswitch__destroy(skel);
 	return check_failed_tests ? 1 : 0;

@@ -7,7 +7,8 @@ build=${KSCTL_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 log=$(mktemp /tmp/ksctl-unit.XXXXXX)
 trap 'rm -f "$log"' EXIT
 status=0
-for t in "$build"/test/test_parse "$build"/test/test_output; do
+for source in "$(dirname "$0")"/*.c; do
+	t=$build/test/$(basename "$source" .c)
 	if ! "$t" 2>"$log"; then
 		status=1
 		sed 's/^/    /' "$log"
