@@ -135,7 +135,7 @@ bed_veth() {
 }
 
 bed_create() {
-	bed_need ip nft socat tcpdump ping wg wg-quick wireguard-go nsenter unshare || return 1
+	bed_need ip nft socat tcpdump ping wg wg-quick wireguard-go nsenter unshare python3 curl ss || return 1
 	[ "$(id -u)" = 0 ] || { echo "bed: needs root" >&2; return 1; }
 	BED_SFX=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	BED_DIR=$(mktemp -d "/tmp/ksbed-$BED_SFX.XXXXXX")
@@ -276,16 +276,12 @@ bed_make_observers() {
 
 bed_make_listeners() {
 	local a
-	for a in "$PUB4" "$PUB4_ALT"; do
-		bed_inet socat TCP4-LISTEN:80,bind="$a",reuseaddr,fork SYSTEM:'echo hello from the internet' </dev/null >/dev/null 2>&1 &
-		bed_inet python3 "$BED_LIB/udp_echo.py" "$a" 7 </dev/null >/dev/null 2>&1 &
+	for a in "$PUB4" "$PUB4_ALT" "$PUB6" "$PUB6_ALT"; do
+		bed_inet python3 "$BED_LIB/responder.py" tcp "$a" 80 'hello from the internet' </dev/null >/dev/null 2>&1 &
+		bed_inet python3 "$BED_LIB/responder.py" udp "$a" 7 </dev/null >/dev/null 2>&1 &
 	done
-	for a in "$PUB6" "$PUB6_ALT"; do
-		bed_inet socat "TCP6-LISTEN:80,bind=[$a],reuseaddr,fork" SYSTEM:'echo hello from the internet' </dev/null >/dev/null 2>&1 &
-		bed_inet python3 "$BED_LIB/udp_echo.py" "$a" 7 </dev/null >/dev/null 2>&1 &
-	done
-	bed_lan python3 "$BED_LIB/udp_echo.py" "$LAN_HOST" 53 'lan dns answer' </dev/null >/dev/null 2>&1 &
-	bed_lan socat TCP4-LISTEN:80,bind="$LAN_HOST",reuseaddr,fork SYSTEM:'echo hello from the lan' </dev/null >/dev/null 2>&1 &
+	bed_lan python3 "$BED_LIB/responder.py" udp "$LAN_HOST" 53 'lan dns answer' </dev/null >/dev/null 2>&1 &
+	bed_lan python3 "$BED_LIB/responder.py" tcp "$LAN_HOST" 80 'hello from the lan' </dev/null >/dev/null 2>&1 &
 	wait_for 10 bed_listening "$BED_INET" 8 && wait_for 10 bed_listening "$BED_LAN" 2
 }
 
