@@ -46,6 +46,14 @@ struct {
 	__type(value, __u8);
 } ks_allow6 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KS_ROOT_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* the /16: first two bytes */
+	__type(value, struct ks_block);
+} ks_blocks4 SEC(".maps");
+
 static __always_inline bool is_tunnel(__u32 ifindex)
 {
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
@@ -63,11 +71,21 @@ static __always_inline bool mark_matches(__u32 mark)
 	return mask && (mark & mask) == KS_MARK_OF(mark_mask);
 }
 
-/* The /16 decides alone unless it holds a longer prefix: then the LPM trie does. */
+/*
+ * The /16's state decides, or its /24 block's, or else the LPM trie. A block
+ * missing for a moment (while ksctl rewrites the list) sends it to the trie,
+ * which is always complete.
+ */
 static __always_inline bool allowed(volatile __u8 *root, void *trie, const __u8 *addr, void *key)
 {
-	__u8 state = root[(__u32)addr[0] << 8 | addr[1]];
+	__u32 first = (__u32)addr[0] << 8 | addr[1];
+	__u8 state = root[first];
 
+	if (state == KS_ROOT_BLOCK) {
+		struct ks_block *block = bpf_map_lookup_elem(&ks_blocks4, &first);
+
+		state = block ? block->state[addr[2]] : KS_ROOT_LPM;
+	}
 	if (state != KS_ROOT_LPM)
 		return state == KS_ROOT_ALLOW;
 	return bpf_map_lookup_elem(trie, key) != NULL;

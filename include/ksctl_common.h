@@ -64,12 +64,19 @@ struct ks_config {
 };
 
 /*
- * The allowlist's fast path: one state per /16 of each family, so that most
- * verdicts take one load. The LPM tries stay the complete record; a /16
- * that holds a longer prefix says so and the trie decides.
+ * The allowlist's fast path, so that its cost does not grow with its size:
+ * a state per /16 of each family, and for an IPv4 /16 that holds longer
+ * prefixes, a block with a state per /24. The LPM tries stay the complete
+ * record and decide what the states leave open (IPv4 beyond /24, IPv6
+ * beyond /16).
  */
 #define KS_ROOT_SIZE 65536
-enum ks_root_state { KS_ROOT_DENY = 0, KS_ROOT_ALLOW = 1, KS_ROOT_LPM = 2 };
+#define KS_BLOCK_SIZE 256
+enum ks_root_state { KS_ROOT_DENY = 0, KS_ROOT_ALLOW = 1, KS_ROOT_LPM = 2, KS_ROOT_BLOCK = 3 };
+
+struct ks_block {
+	__u8 state[KS_BLOCK_SIZE]; /* by the third byte: DENY, ALLOW or LPM */
+};
 
 /* Everything in the program's .bss, in one struct so that its layout is fixed. */
 struct ks_state {

@@ -73,39 +73,100 @@ int allowlist_read(const struct allowlist *maps, struct prefix_list *out)
 	return ret ? ret : read_family(maps->fd6, AF_INET6, out);
 }
 
-void allowlist_roots(const struct prefix_list *list, __u8 *root4, __u8 *root6)
+static void set_block(struct ks_block *block, unsigned int first, unsigned int count, __u8 state)
 {
-	memset(root4, KS_ROOT_DENY, KS_ROOT_SIZE);
-	memset(root6, KS_ROOT_DENY, KS_ROOT_SIZE);
-	for (size_t i = 0; i < list->count; i++) {
-		const struct prefix *p = &list->items[i];
-		__u8 *root = p->family == AF_INET ? root4 : root6;
-		unsigned int first = (unsigned int)p->addr[0] << 8 | p->addr[1];
-
-		if (p->len <= 16)
-			memset(root + first, KS_ROOT_ALLOW, 1U << (16 - p->len));
-		else if (root[first] != KS_ROOT_ALLOW)
-			root[first] = KS_ROOT_LPM;
-	}
+	for (unsigned int i = first; i < first + count; i++)
+		if (block->state[i] != KS_ROOT_ALLOW)
+			block->state[i] = state;
 }
 
-/* Byte by byte into the live map: each /16 switches from its old state to its new one in one store. */
-static int write_roots(const struct allowlist *maps, const struct prefix_list *list)
+bool fast_path_build(struct fast_path *fp, const struct prefix_list *list)
 {
-	__u8 *roots = malloc(2 * KS_ROOT_SIZE);
-	volatile __u8 *live4 = maps->state->root4, *live6 = maps->state->root6;
+	for (size_t i = 0; i < list->count; i++) {
+		const struct prefix *p = &list->items[i];
+		__u8 *root = p->family == AF_INET ? fp->root4 : fp->root6;
+		unsigned int first = (unsigned int)p->addr[0] << 8 | p->addr[1];
+		struct ks_block **block = &fp->blocks4[first];
 
-	if (!roots)
-		return -ENOMEM;
-	allowlist_roots(list, roots, roots + KS_ROOT_SIZE);
-	for (unsigned int i = 0; i < KS_ROOT_SIZE; i++) {
-		if (live4[i] != roots[i])
-			live4[i] = roots[i];
-		if (live6[i] != roots[KS_ROOT_SIZE + i])
-			live6[i] = roots[KS_ROOT_SIZE + i];
+		if (p->len <= 16) {
+			memset(root + first, KS_ROOT_ALLOW, 1U << (16 - p->len));
+			continue;
+		}
+		if (p->family == AF_INET6) {
+			if (root[first] != KS_ROOT_ALLOW)
+				root[first] = KS_ROOT_LPM;
+			continue;
+		}
+		if (!*block && !(*block = calloc(1, sizeof(**block))))
+			return false;
+		if (p->len <= 24)
+			set_block(*block, p->addr[2], 1U << (24 - p->len), KS_ROOT_ALLOW);
+		else
+			set_block(*block, p->addr[2], 1, KS_ROOT_LPM);
 	}
-	free(roots);
-	return 0;
+	/* A /16 allowed whole needs no block. */
+	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++) {
+		if (!fp->blocks4[first])
+			continue;
+		if (fp->root4[first] == KS_ROOT_ALLOW) {
+			free(fp->blocks4[first]);
+			fp->blocks4[first] = NULL;
+		} else
+			fp->root4[first] = KS_ROOT_BLOCK;
+	}
+	return true;
+}
+
+void fast_path_free(struct fast_path *fp)
+{
+	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++)
+		free(fp->blocks4[first]);
+}
+
+/*
+ * Into the live maps, in an order that keeps every verdict right at each
+ * step: new and changed blocks, then the /16 states (one byte store each),
+ * then the blocks nothing points to any more.
+ */
+static int write_fast_path(const struct allowlist *maps, const struct prefix_list *list)
+{
+	volatile __u8 *live4 = maps->state->root4, *live6 = maps->state->root6;
+	struct fast_path *fp = calloc(1, sizeof(*fp));
+	struct ks_block current;
+	__u32 key, next, *stale = NULL;
+	size_t stale_count = 0;
+	void *prev = NULL;
+	int ret = 0;
+
+	stale = calloc(KS_ROOT_SIZE, sizeof(*stale));
+	if (!fp || !stale || !fast_path_build(fp, list)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (key = 0; key < KS_ROOT_SIZE && ret == 0; key++)
+		if (fp->blocks4[key] && (bpf_map_lookup_elem(maps->blocks4_fd, &key, &current) < 0 ||
+					 memcmp(&current, fp->blocks4[key], sizeof(current))))
+			ret = bpf_map_update_elem(maps->blocks4_fd, &key, fp->blocks4[key], BPF_ANY);
+	for (unsigned int i = 0; i < KS_ROOT_SIZE && ret == 0; i++) {
+		if (live4[i] != fp->root4[i])
+			live4[i] = fp->root4[i];
+		if (live6[i] != fp->root6[i])
+			live6[i] = fp->root6[i];
+	}
+	while (ret == 0 && bpf_map_get_next_key(maps->blocks4_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if ((key >= KS_ROOT_SIZE || !fp->blocks4[key]) && stale_count < KS_ROOT_SIZE)
+			stale[stale_count++] = key;
+	}
+	for (size_t i = 0; i < stale_count && ret == 0; i++)
+		ret = bpf_map_delete_elem(maps->blocks4_fd, &stale[i]);
+out:
+	if (fp)
+		fast_path_free(fp);
+	free(fp);
+	free(stale);
+	return ret;
 }
 
 int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted)
@@ -116,7 +177,7 @@ int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted)
 	for (size_t i = 0; i < wanted->count && ret == 0; i++)
 		ret = trie_add(maps, &wanted->items[i]);
 	if (ret == 0)
-		ret = write_roots(maps, wanted);
+		ret = write_fast_path(maps, wanted);
 	if (ret == 0)
 		ret = allowlist_read(maps, &present);
 	prefix_list_sort(wanted);
@@ -137,7 +198,7 @@ int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefix
 	if (ret == 0)
 		ret = allowlist_read(maps, &present);
 	if (ret == 0)
-		ret = write_roots(maps, &present);
+		ret = write_fast_path(maps, &present);
 	prefix_list_free(&present);
 	return ret;
 }
@@ -160,9 +221,9 @@ int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefix
 	for (size_t i = 0; i < present.count && ret == 0; i++)
 		if (!prefix_list_contains(&gone, &present.items[i]) && !prefix_list_add(&kept, &present.items[i]))
 			ret = -ENOMEM;
-	/* The /16 states first: until the tries lose the prefixes, both are right. */
+	/* The fast path first: until the tries lose the prefixes, both are right. */
 	if (ret == 0)
-		ret = write_roots(maps, &kept);
+		ret = write_fast_path(maps, &kept);
 	for (size_t i = 0; i < gone.count && ret == 0; i++)
 		ret = trie_del(maps, &gone.items[i]);
 	prefix_list_free(&present);

@@ -9,11 +9,20 @@
 
 struct allowlist {
 	int fd4, fd6;             /* the LPM tries: the complete record */
+	int blocks4_fd;           /* the /24 blocks of IPv4 /16s */
 	struct ks_state *state;   /* the live /16 states (mapped) */
 };
 
-/* The /16 states that @list implies, into two KS_ROOT_SIZE arrays. */
-void allowlist_roots(const struct prefix_list *list, __u8 *root4, __u8 *root6);
+/* The fast path that a list implies: see ksctl_common.h. */
+struct fast_path {
+	__u8 root4[KS_ROOT_SIZE];
+	__u8 root6[KS_ROOT_SIZE];
+	struct ks_block *blocks4[KS_ROOT_SIZE]; /* NULL: no block for that /16 */
+};
+
+/* Fills @fp (zeroed by the caller) from @list; false when out of memory. */
+bool fast_path_build(struct fast_path *fp, const struct prefix_list *list);
+void fast_path_free(struct fast_path *fp);
 /* Adds @prefixes. 0 or -errno. */
 int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefixes);
 /* Removes @prefixes; -ENOENT (nothing changed, *missing says which) when one is not there. */

@@ -341,6 +341,7 @@ int cmd_up(int argc, char **argv)
 	write_config(&skel->bss->ks_state.config, &o);
 	allow.fd4 = bpf_map__fd(skel->maps.ks_allow4);
 	allow.fd6 = bpf_map__fd(skel->maps.ks_allow6);
+	allow.blocks4_fd = bpf_map__fd(skel->maps.ks_blocks4);
 	allow.state = &skel->bss->ks_state;
 	attached = allowlist_replace(&allow, &o.allow);
 	if (attached < 0) {

@@ -15,6 +15,7 @@ static struct bpf_map *loader_map(struct killswitch *skel, enum ks_map which)
 		[KS_MAP_COUNTERS] = skel->maps.ks_counters,
 		[KS_MAP_ALLOW4] = skel->maps.ks_allow4,
 		[KS_MAP_ALLOW6] = skel->maps.ks_allow6,
+		[KS_MAP_BLOCKS4] = skel->maps.ks_blocks4,
 		[KS_MAP_CONFIG] = skel->maps.bss,
 	};
 	return maps[which];

@@ -148,7 +148,7 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 static void allow_only(const char *const *cidrs, size_t count)
 {
 	struct allowlist maps = { bpf_map__fd(skel->maps.ks_allow4), bpf_map__fd(skel->maps.ks_allow6),
-				  &skel->bss->ks_state };
+				  bpf_map__fd(skel->maps.ks_blocks4), &skel->bss->ks_state };
 	struct prefix_list list = { 0 };
 
 	for (size_t i = 0; i < count; i++)
@@ -241,7 +241,7 @@ static void verdict_cgroup(void)
 static void verdict_allowlist_paths(void)
 {
 	static const char *const cidrs[] = { "10.0.0.0/8", "203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48",
-					     "2001:db8:2:3::/64", "fc00::/7" };
+					     "2001:db8:2:3::/64", "fc00::/7", "198.51.100.128/25", "198.51.101.0/24" };
 	unsigned int i = eth_ifindex;
 
 	allow_only(cidrs, sizeof(cidrs) / sizeof(*cidrs));
@@ -250,6 +250,9 @@ static void verdict_allowlist_paths(void)
 	expect("same /16, outside the /24", ON_ETH, i, 0, ipv4("203.0.114.1"), KS_REASON_IPV4);
 	expect("/32 through the trie", ON_ETH, i, 0, ipv4("198.51.100.7"), KS_REASON_ALLOWLIST);
 	expect("next to the /32", ON_ETH, i, 0, ipv4("198.51.100.8"), KS_REASON_IPV4);
+	expect("/25 in the same /24 as the /32", ON_ETH, i, 0, ipv4("198.51.100.200"), KS_REASON_ALLOWLIST);
+	expect("/24 beside them, by its block", ON_ETH, i, 0, ipv4("198.51.101.1"), KS_REASON_ALLOWLIST);
+	expect("the /24 after", ON_ETH, i, 0, ipv4("198.51.102.1"), KS_REASON_IPV4);
 	expect("a /16 with nothing", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_IPV4);
 	expect("IPv6 /48", ON_ETH, i, 0, ipv6("2001:db8:1:ffff::1", 17, 64, 0), KS_REASON_ALLOWLIST);
 	expect("IPv6 /64", ON_ETH, i, 0, ipv6("2001:db8:2:3::9", 17, 64, 0), KS_REASON_ALLOWLIST);
