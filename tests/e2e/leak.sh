@@ -573,6 +573,10 @@ main() {
 		echo "[leak_bed] FAIL  the test bed could not be built"
 		return 1
 	fi
+	# A snapshot: a rebuild during the run must not swap binaries under us.
+	if [ -x "$KSCTL" ]; then
+		cp "$KSCTL" "$BED_DIR/ksctl" && KSCTL=$BED_DIR/ksctl
+	fi
 	[ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
 	for name in "$@"; do
 		run_test "$name" "t_$name"
