@@ -46,13 +46,14 @@ struct {
 	__type(value, __u8);
 } ks_allow6 SEC(".maps");
 
+/* ksctl sizes it before loading: the /16 states, then the blocks the allowlist needs. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KS_ROOT_SIZE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32); /* the /16: first two bytes */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KS_ROOT4_BLOCKS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct ks_block);
-} ks_blocks4 SEC(".maps");
+} ks_table4 SEC(".maps");
 
 static __always_inline bool is_tunnel(__u32 ifindex)
 {
@@ -71,24 +72,30 @@ static __always_inline bool mark_matches(__u32 mark)
 	return mask && (mark & mask) == KS_MARK_OF(mark_mask);
 }
 
-/*
- * The /16's state decides, or its /24 block's, or else the LPM trie. A block
- * missing for a moment (while ksctl rewrites the list) sends it to the trie,
- * which is always complete.
- */
-static __always_inline bool allowed(volatile __u8 *root, void *trie, const __u8 *addr, void *key)
+/* The /16's state decides, or its /24 block's, or else the trie, which is always complete. */
+static __always_inline bool allowed4(const __u8 *addr, struct ks_allow4_key *key)
 {
-	__u32 first = (__u32)addr[0] << 8 | addr[1];
-	__u8 state = root[first];
+	__u32 first = (__u32)addr[0] << 8 | addr[1], index = first / KS_ROOT4_PER_BLOCK;
+	struct ks_block *block = bpf_map_lookup_elem(&ks_table4, &index);
+	__u16 state = block ? block->root[first % KS_ROOT4_PER_BLOCK] : KS_ROOT_LPM;
 
-	if (state == KS_ROOT_BLOCK) {
-		struct ks_block *block = bpf_map_lookup_elem(&ks_blocks4, &first);
-
+	if (state >= KS_ROOT_BLOCK) {
+		index = KS_ROOT4_BLOCKS + state - KS_ROOT_BLOCK;
+		block = bpf_map_lookup_elem(&ks_table4, &index);
 		state = block ? block->state[addr[2]] : KS_ROOT_LPM;
 	}
 	if (state != KS_ROOT_LPM)
 		return state == KS_ROOT_ALLOW;
-	return bpf_map_lookup_elem(trie, key) != NULL;
+	return bpf_map_lookup_elem(&ks_allow4, key) != NULL;
+}
+
+static __always_inline bool allowed6(const __u8 *addr, struct ks_allow6_key *key)
+{
+	__u8 state = ks_state.root6[(__u32)addr[0] << 8 | addr[1]];
+
+	if (state != KS_ROOT_LPM)
+		return state == KS_ROOT_ALLOW;
+	return bpf_map_lookup_elem(&ks_allow6, key) != NULL;
 }
 
 /*
@@ -117,7 +124,7 @@ static __always_inline enum ks_reason classify_ipv4(struct __sk_buff *skb, __u32
 	if (ip->version != 4 || ip->ihl < 5)
 		return KS_REASON_MALFORMED;
 	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return allowed(ks_state.root4, &ks_allow4, key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV4;
+	return allowed4(key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV4;
 }
 
 /* Neighbour discovery (RFC 4861 types 133-137) is only valid with hop limit 255, so it never leaves the link. */
@@ -147,7 +154,7 @@ static __always_inline enum ks_reason classify_ipv6(struct __sk_buff *skb, __u32
 	if (is_neighbour_discovery(ip, (void *)(long)skb->data_end))
 		return KS_REASON_LINK_LAYER;
 	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return allowed(ks_state.root6, &ks_allow6, key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV6;
+	return allowed6(key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV6;
 }
 
 /* Without a link-layer header the IP version nibble says what the packet is. */

@@ -59,6 +59,7 @@ struct ks_config {
 	/* Not read by the program: what `status` needs to find the instance. */
 	__u32 mode;                             /* enum ks_mode */
 	__u32 generation;                       /* bumped by every `up` */
+	__u32 table4_blocks;                    /* /24 blocks in use in the IPv4 table */
 	char cgroup_path[KS_CGROUP_PATH_MAX];
 	char tunnel_name[KS_TUNNELS_MAX][16];   /* IFNAMSIZ */
 };
@@ -66,22 +67,31 @@ struct ks_config {
 /*
  * The allowlist's fast path, so that its cost does not grow with its size:
  * a state per /16 of each family, and for an IPv4 /16 that holds longer
- * prefixes, a block with a state per /24. The LPM tries stay the complete
- * record and decide what the states leave open (IPv4 beyond /24, IPv6
- * beyond /16).
+ * prefixes, a block with a state per /24, all in plain arrays (one inlined
+ * load each). The LPM tries stay the complete record and decide what the
+ * states leave open (IPv4 beyond /24, IPv6 beyond /16).
+ *
+ * The IPv4 table is one array of 256-byte blocks: the first KS_ROOT4_BLOCKS
+ * hold the /16 states as 16-bit entries, the rest the /24 blocks. A /16
+ * state of KS_ROOT_BLOCK + n points at block n.
  */
 #define KS_ROOT_SIZE 65536
 #define KS_BLOCK_SIZE 256
+#define KS_ROOT4_PER_BLOCK (KS_BLOCK_SIZE / 2)
+#define KS_ROOT4_BLOCKS (KS_ROOT_SIZE / KS_ROOT4_PER_BLOCK)
+#define KS_TABLE4_MAX 65535 /* so that KS_ROOT_BLOCK + n fits 16 bits */
 enum ks_root_state { KS_ROOT_DENY = 0, KS_ROOT_ALLOW = 1, KS_ROOT_LPM = 2, KS_ROOT_BLOCK = 3 };
 
 struct ks_block {
-	__u8 state[KS_BLOCK_SIZE]; /* by the third byte: DENY, ALLOW or LPM */
+	union {
+		__u8 state[KS_BLOCK_SIZE];      /* a /24 block, by the third byte */
+		__u16 root[KS_ROOT4_PER_BLOCK]; /* a piece of the /16 states */
+	};
 };
 
 /* Everything in the program's .bss, in one struct so that its layout is fixed. */
 struct ks_state {
 	struct ks_config config;
-	__u8 root4[KS_ROOT_SIZE]; /* by the first two bytes of the IPv4 destination */
 	__u8 root6[KS_ROOT_SIZE]; /* by the first two bytes of the IPv6 destination */
 };
 

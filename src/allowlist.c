@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "allowlist.h"
@@ -80,21 +81,29 @@ static void set_block(struct ks_block *block, unsigned int first, unsigned int c
 			block->state[i] = state;
 }
 
+static void set_root4(__u16 *root, unsigned int first, unsigned int count)
+{
+	for (unsigned int i = first; i < first + count; i++)
+		root[i] = KS_ROOT_ALLOW;
+}
+
+/* Block numbers are assigned when the blocks are written (write_table4); here BLOCK marks the need. */
 bool fast_path_build(struct fast_path *fp, const struct prefix_list *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
 		const struct prefix *p = &list->items[i];
-		__u8 *root = p->family == AF_INET ? fp->root4 : fp->root6;
 		unsigned int first = (unsigned int)p->addr[0] << 8 | p->addr[1];
 		struct ks_block **block = &fp->blocks4[first];
 
-		if (p->len <= 16) {
-			memset(root + first, KS_ROOT_ALLOW, 1U << (16 - p->len));
+		if (p->family == AF_INET6) {
+			if (p->len <= 16)
+				memset(fp->root6 + first, KS_ROOT_ALLOW, 1U << (16 - p->len));
+			else if (fp->root6[first] != KS_ROOT_ALLOW)
+				fp->root6[first] = KS_ROOT_LPM;
 			continue;
 		}
-		if (p->family == AF_INET6) {
-			if (root[first] != KS_ROOT_ALLOW)
-				root[first] = KS_ROOT_LPM;
+		if (p->len <= 16) {
+			set_root4(fp->root4, first, 1U << (16 - p->len));
 			continue;
 		}
 		if (!*block && !(*block = calloc(1, sizeof(**block))))
@@ -123,49 +132,106 @@ void fast_path_free(struct fast_path *fp)
 		free(fp->blocks4[first]);
 }
 
-/*
- * Into the live maps, in an order that keeps every verdict right at each
- * step: new and changed blocks, then the /16 states (one byte store each),
- * then the blocks nothing points to any more.
- */
-static int write_fast_path(const struct allowlist *maps, const struct prefix_list *list)
+static struct fast_path *fast_path_new(const struct prefix_list *list)
 {
-	volatile __u8 *live4 = maps->state->root4, *live6 = maps->state->root6;
 	struct fast_path *fp = calloc(1, sizeof(*fp));
-	struct ks_block current;
-	__u32 key, next, *stale = NULL;
-	size_t stale_count = 0;
-	void *prev = NULL;
-	int ret = 0;
 
-	stale = calloc(KS_ROOT_SIZE, sizeof(*stale));
-	if (!fp || !stale || !fast_path_build(fp, list)) {
-		ret = -ENOMEM;
-		goto out;
+	if (fp && !fast_path_build(fp, list)) {
+		fast_path_free(fp);
+		free(fp);
+		fp = NULL;
 	}
-	for (key = 0; key < KS_ROOT_SIZE && ret == 0; key++)
-		if (fp->blocks4[key] && (bpf_map_lookup_elem(maps->blocks4_fd, &key, &current) < 0 ||
-					 memcmp(&current, fp->blocks4[key], sizeof(current))))
-			ret = bpf_map_update_elem(maps->blocks4_fd, &key, fp->blocks4[key], BPF_ANY);
-	for (unsigned int i = 0; i < KS_ROOT_SIZE && ret == 0; i++) {
-		if (live4[i] != fp->root4[i])
-			live4[i] = fp->root4[i];
-		if (live6[i] != fp->root6[i])
-			live6[i] = fp->root6[i];
-	}
-	while (ret == 0 && bpf_map_get_next_key(maps->blocks4_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if ((key >= KS_ROOT_SIZE || !fp->blocks4[key]) && stale_count < KS_ROOT_SIZE)
-			stale[stale_count++] = key;
-	}
-	for (size_t i = 0; i < stale_count && ret == 0; i++)
-		ret = bpf_map_delete_elem(maps->blocks4_fd, &stale[i]);
-out:
+	return fp;
+}
+
+static void fast_path_delete(struct fast_path *fp)
+{
 	if (fp)
 		fast_path_free(fp);
 	free(fp);
-	free(stale);
+}
+
+__u32 allowlist_table4_size(const struct prefix_list *list)
+{
+	struct fast_path *fp = fast_path_new(list);
+	__u32 blocks = 0;
+
+	if (!fp)
+		return 0;
+	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++)
+		blocks += fp->blocks4[first] != NULL;
+	fast_path_delete(fp);
+	/* A quarter more, and at least 16, for 'allow add' between two 'up's. */
+	blocks += blocks / 4 + 16;
+	return KS_ROOT4_BLOCKS + blocks < KS_TABLE4_MAX ? KS_ROOT4_BLOCKS + blocks : KS_TABLE4_MAX;
+}
+
+static void copy_block(volatile struct ks_block *live, const struct ks_block *wanted)
+{
+	for (unsigned int i = 0; i < KS_BLOCK_SIZE; i++)
+		if (live->state[i] != wanted->state[i])
+			live->state[i] = wanted->state[i];
+}
+
+/*
+ * Rewrites the live IPv4 table in place, each step a single store that moves
+ * one /16 or one /24 from its old state to its new one. A /16 that keeps a
+ * block keeps its block; one that needs a new block gets an unused one,
+ * written whole before the /16 points at it. Blocks let go are not reused
+ * before the next 'up' builds a fresh table. With no unused block left, the
+ * /16 goes to the trie: slower, never wrong.
+ */
+static int write_table4(const struct allowlist *maps, const struct fast_path *fp)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), *used = &maps->state->config.table4_blocks;
+	volatile struct ks_block *table;
+	volatile __u16 *root;
+	size_t size;
+	int ret;
+
+	ret = bpf_obj_get_info_by_fd(maps->table4_fd, &info, &len);
+	if (ret < 0)
+		return ret;
+	size = (size_t)info.max_entries * sizeof(struct ks_block);
+	table = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, maps->table4_fd, 0);
+	if (table == MAP_FAILED)
+		return -errno;
+	root = table[0].root;
+	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++) {
+		__u16 live = root[first], wanted = fp->root4[first];
+
+		if (wanted == KS_ROOT_BLOCK && live >= KS_ROOT_BLOCK) {
+			copy_block(&table[KS_ROOT4_BLOCKS + live - KS_ROOT_BLOCK], fp->blocks4[first]);
+			continue;
+		}
+		if (wanted == KS_ROOT_BLOCK) {
+			if (KS_ROOT4_BLOCKS + *used < info.max_entries) {
+				copy_block(&table[KS_ROOT4_BLOCKS + *used], fp->blocks4[first]);
+				wanted = (__u16)(KS_ROOT_BLOCK + (*used)++);
+			} else
+				wanted = KS_ROOT_LPM;
+		}
+		if (live != wanted)
+			__atomic_store_n(&root[first], wanted, __ATOMIC_RELEASE);
+	}
+	munmap((void *)table, size);
+	return 0;
+}
+
+static int write_fast_path(const struct allowlist *maps, const struct prefix_list *list)
+{
+	volatile __u8 *live6 = maps->state->root6;
+	struct fast_path *fp = fast_path_new(list);
+	int ret;
+
+	if (!fp)
+		return -ENOMEM;
+	ret = write_table4(maps, fp);
+	for (unsigned int i = 0; i < KS_ROOT_SIZE && ret == 0; i++)
+		if (live6[i] != fp->root6[i])
+			live6[i] = fp->root6[i];
+	fast_path_delete(fp);
 	return ret;
 }
 

@@ -9,21 +9,23 @@
 
 struct allowlist {
 	int fd4, fd6;             /* the LPM tries: the complete record */
-	int blocks4_fd;           /* the /24 blocks of IPv4 /16s */
-	struct ks_state *state;   /* the live /16 states (mapped) */
+	int table4_fd;            /* the IPv4 /16 states and /24 blocks */
+	struct ks_state *state;   /* the IPv6 /16 states (mapped) */
 };
 
 /* The fast path that a list implies: see ksctl_common.h. */
 struct fast_path {
-	__u8 root4[KS_ROOT_SIZE];
+	__u16 root4[KS_ROOT_SIZE];
 	__u8 root6[KS_ROOT_SIZE];
-	struct ks_block *blocks4[KS_ROOT_SIZE]; /* NULL: no block for that /16 */
+	struct ks_block *blocks4[KS_ROOT_SIZE]; /* by /16; NULL: no block */
 };
 
 /* Fills @fp (zeroed by the caller) from @list; false when out of memory. */
 bool fast_path_build(struct fast_path *fp, const struct prefix_list *list);
 void fast_path_free(struct fast_path *fp);
-/* Adds @prefixes. 0 or -errno. */
+/* How many blocks a new IPv4 table for @list should have, with room for 'allow add'. 0: out of memory. */
+__u32 allowlist_table4_size(const struct prefix_list *list);
+
 int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefixes);
 /* Removes @prefixes; -ENOENT (nothing changed, *missing says which) when one is not there. */
 int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefixes, const struct prefix **missing);

@@ -79,7 +79,7 @@ int cmd_allow(int argc, char **argv)
 	if (ret == EXIT_OK) {
 		maps.fd4 = inst.map_fd[KS_MAP_ALLOW4];
 		maps.fd6 = inst.map_fd[KS_MAP_ALLOW6];
-		maps.blocks4_fd = inst.map_fd[KS_MAP_BLOCKS4];
+		maps.table4_fd = inst.map_fd[KS_MAP_TABLE4];
 		maps.state = inst.state;
 		ret = !strcmp(action, "list") ? list(&maps) : change(&maps, &prefixes, !strcmp(action, "add"));
 	}

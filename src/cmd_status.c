@@ -109,7 +109,7 @@ static void examine_cgroup(struct status *st)
 
 static long count_allowed(const struct instance *inst)
 {
-	struct allowlist maps = { inst->map_fd[KS_MAP_ALLOW4], inst->map_fd[KS_MAP_ALLOW6], inst->map_fd[KS_MAP_BLOCKS4],
+	struct allowlist maps = { inst->map_fd[KS_MAP_ALLOW4], inst->map_fd[KS_MAP_ALLOW6], inst->map_fd[KS_MAP_TABLE4],
 				  inst->state };
 	struct prefix_list list = { 0 };
 	long count = -1;

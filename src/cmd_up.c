@@ -314,6 +314,7 @@ int cmd_up(int argc, char **argv)
 	const char *root, *why = NULL;
 	bool pinned;
 	int ret, attached;
+	__u32 table4_blocks;
 
 	instance_init(&old);
 	ret = parse_options(&o, argc, argv);
@@ -331,7 +332,8 @@ int cmd_up(int argc, char **argv)
 	if (instance_find(&old, root) < 0 || check_compatible(&old, &o) < 0)
 		goto out;
 
-	ret = loader_load(&skel, &old);
+	table4_blocks = allowlist_table4_size(&o.allow);
+	ret = table4_blocks ? loader_load(&skel, &old, table4_blocks) : -ENOMEM;
 	if (ret < 0) {
 		explain_load_error(ret);
 		ret = EXIT_RUNTIME;
@@ -341,8 +343,9 @@ int cmd_up(int argc, char **argv)
 	write_config(&skel->bss->ks_state.config, &o);
 	allow.fd4 = bpf_map__fd(skel->maps.ks_allow4);
 	allow.fd6 = bpf_map__fd(skel->maps.ks_allow6);
-	allow.blocks4_fd = bpf_map__fd(skel->maps.ks_blocks4);
+	allow.table4_fd = bpf_map__fd(skel->maps.ks_table4);
 	allow.state = &skel->bss->ks_state;
+	allow.state->config.table4_blocks = 0; /* the table is new */
 	attached = allowlist_replace(&allow, &o.allow);
 	if (attached < 0) {
 		pr_err("cannot write the allowlist (%zu prefixes, at most %u per family): %s", o.allow.count,

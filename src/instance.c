@@ -24,7 +24,7 @@ const char *const ks_map_pin_names[KS_MAP_COUNT] = {
 	[KS_MAP_COUNTERS] = "counters",
 	[KS_MAP_ALLOW4] = "allow4",
 	[KS_MAP_ALLOW6] = "allow6",
-	[KS_MAP_BLOCKS4] = "blocks4",
+	[KS_MAP_TABLE4] = "table4",
 	[KS_MAP_CONFIG] = "config",
 };
 
@@ -39,7 +39,7 @@ static const char *const map_kernel_names[KS_MAP_COUNT] = {
 	[KS_MAP_COUNTERS] = "ks_counters",
 	[KS_MAP_ALLOW4] = "ks_allow4",
 	[KS_MAP_ALLOW6] = "ks_allow6",
-	[KS_MAP_BLOCKS4] = "ks_blocks4",
+	[KS_MAP_TABLE4] = "ks_table4",
 	[KS_MAP_CONFIG] = ".bss",
 };
 

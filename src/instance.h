@@ -13,7 +13,7 @@
 #include "ksctl_common.h"
 
 enum ks_prog { KS_PROG_ETH, KS_PROG_L3, KS_PROG_CGROUP, KS_PROG_COUNT };
-enum ks_map { KS_MAP_COUNTERS, KS_MAP_ALLOW4, KS_MAP_ALLOW6, KS_MAP_BLOCKS4, KS_MAP_CONFIG, KS_MAP_COUNT };
+enum ks_map { KS_MAP_COUNTERS, KS_MAP_ALLOW4, KS_MAP_ALLOW6, KS_MAP_TABLE4, KS_MAP_CONFIG, KS_MAP_COUNT };
 
 enum instance_source {
 	SOURCE_NONE,        /* no kill switch here */

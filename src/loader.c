@@ -15,7 +15,7 @@ static struct bpf_map *loader_map(struct killswitch *skel, enum ks_map which)
 		[KS_MAP_COUNTERS] = skel->maps.ks_counters,
 		[KS_MAP_ALLOW4] = skel->maps.ks_allow4,
 		[KS_MAP_ALLOW6] = skel->maps.ks_allow6,
-		[KS_MAP_BLOCKS4] = skel->maps.ks_blocks4,
+		[KS_MAP_TABLE4] = skel->maps.ks_table4,
 		[KS_MAP_CONFIG] = skel->maps.bss,
 	};
 	return maps[which];
@@ -31,17 +31,25 @@ struct bpf_program *loader_prog(struct killswitch *skel, enum ks_prog which)
 	return progs[which];
 }
 
-int loader_load(struct killswitch **out, const struct instance *old)
+/* Every map is kept across 'up' but the IPv4 table, which is sized for the new list. */
+static bool reused(enum ks_map which)
+{
+	return which != KS_MAP_TABLE4;
+}
+
+int loader_load(struct killswitch **out, const struct instance *old, __u32 table4_blocks)
 {
 	struct killswitch *skel;
-	int ret = 0;
+	int ret;
 
 	skel = killswitch__open();
 	if (!skel)
 		return -errno;
+	ret = bpf_map__set_max_entries(skel->maps.ks_table4, table4_blocks);
 	if (old->source == SOURCE_PINS || old->source == SOURCE_KERNEL)
 		for (int i = 0; i < KS_MAP_COUNT && ret == 0; i++)
-			ret = bpf_map__reuse_fd(loader_map(skel, i), old->map_fd[i]);
+			if (reused(i))
+				ret = bpf_map__reuse_fd(loader_map(skel, i), old->map_fd[i]);
 	if (ret == 0)
 		ret = killswitch__load(skel);
 	if (ret < 0) {
@@ -66,8 +74,10 @@ int loader_pin(struct killswitch *skel, const char *pin_dir)
 		return -errno;
 	for (int i = 0; i < KS_MAP_COUNT; i++) {
 		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
-		if (access(path, F_OK) == 0)
-			continue; /* the same map, reused */
+		if (reused(i) && access(path, F_OK) == 0)
+			continue; /* the same map */
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
 		ret = bpf_obj_pin(bpf_map__fd(loader_map(skel, i)), path);
 		if (ret < 0)
 			return ret;

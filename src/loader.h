@@ -6,10 +6,13 @@
 #include "instance.h"
 #include "killswitch.skel.h"
 
-/* Loads the programs; with @old in force, on @old's maps (counters and config kept). */
-int loader_load(struct killswitch **out, const struct instance *old);
+/*
+ * Loads the programs with a fresh IPv4 table of @table4_blocks blocks; with
+ * @old in force, on @old's other maps (counters, config and tries kept).
+ */
+int loader_load(struct killswitch **out, const struct instance *old, __u32 table4_blocks);
 struct bpf_program *loader_prog(struct killswitch *skel, enum ks_prog which);
-/* Pins the maps and the programs under @pin_dir, replacing older program pins. */
+/* Pins the maps and the programs under @pin_dir, replacing the pins of older programs and tables. */
 int loader_pin(struct killswitch *skel, const char *pin_dir);
 /* Removes every pin of @pin_dir and the directory. */
 void loader_unpin(const char *pin_dir);

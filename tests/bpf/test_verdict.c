@@ -148,7 +148,7 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 static void allow_only(const char *const *cidrs, size_t count)
 {
 	struct allowlist maps = { bpf_map__fd(skel->maps.ks_allow4), bpf_map__fd(skel->maps.ks_allow6),
-				  bpf_map__fd(skel->maps.ks_blocks4), &skel->bss->ks_state };
+				  bpf_map__fd(skel->maps.ks_table4), &skel->bss->ks_state };
 	struct prefix_list list = { 0 };
 
 	for (size_t i = 0; i < count; i++)
@@ -264,6 +264,24 @@ static void verdict_allowlist_paths(void)
 	expect("replaced: back to the defaults", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_ALLOWLIST);
 }
 
+/* More /16s needing a block than the table holds: the rest go to the trie and stay right. */
+static void verdict_table_full(void)
+{
+	char cidrs_text[80][24];
+	const char *cidrs[80];
+
+	for (int n = 0; n < 80; n++) {
+		snprintf(cidrs_text[n], sizeof(cidrs_text[n]), "100.%d.7.0/24", n);
+		cidrs[n] = cidrs_text[n];
+	}
+	allow_only(cidrs, 80);
+	expect("the first /16's block", ON_ETH, eth_ifindex, 0, ipv4("100.0.7.1"), KS_REASON_ALLOWLIST);
+	expect("a /16 past the table's room", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1"), KS_REASON_ALLOWLIST);
+	expect("beside it", ON_ETH, eth_ifindex, 0, ipv4("100.79.8.1"), KS_REASON_IPV4);
+	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
+	expect("all gone again", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1"), KS_REASON_IPV4);
+}
+
 static void verdict_empty_allowlist(void)
 {
 	struct killswitch *fresh = killswitch__open_and_load();
@@ -292,7 +310,11 @@ int main(void)
 		printf("[verdict_setup] FAIL  KS_ETH_DEV and KS_L3_DEV must name existing devices\n");
 		return 1;
 	}
-	skel = killswitch__open_and_load();
+	skel = killswitch__open();
+	if (skel && (bpf_map__set_max_entries(skel->maps.ks_table4, KS_ROOT4_BLOCKS + 64) || killswitch__load(skel))) {
+		killswitch__destroy(skel);
+		skel = NULL;
+	}
 	if (!skel) {
 		printf("[verdict_setup] FAIL  cannot load the BPF object (root? CAP_BPF?)\n");
 		return 1;
@@ -303,6 +325,7 @@ int main(void)
 	RUN(verdict_tc_layer3, "tc on a layer-3 device: the version nibble decides, not the claimed protocol");
 	RUN(verdict_cgroup, "cgroup_skb: tunnel by ifindex, loopback, allowlist, fwmark");
 	RUN(verdict_allowlist_paths, "/16 states and the LPM trie agree with the prefixes, and follow a replace");
+	RUN(verdict_table_full, "with the IPv4 table full, /16s fall back to the trie and stay right");
 	RUN(verdict_empty_allowlist, "an unconfigured program fails closed");
 	killswitch__destroy(skel);
 	return check_failed_tests ? 1 : 0;

@@ -23,12 +23,21 @@ static void release(struct fast_path *fp)
 	free(fp);
 }
 
-static int count_state(const __u8 *root, __u8 state)
+static int count4(const struct fast_path *fp, __u16 state)
 {
 	int n = 0;
 
 	for (int i = 0; i < KS_ROOT_SIZE; i++)
-		n += root[i] == state;
+		n += fp->root4[i] == state;
+	return n;
+}
+
+static int count6(const struct fast_path *fp, __u8 state)
+{
+	int n = 0;
+
+	for (int i = 0; i < KS_ROOT_SIZE; i++)
+		n += fp->root6[i] == state;
 	return n;
 }
 
@@ -36,18 +45,18 @@ static void unit_fast_path_default(void)
 {
 	static const char *const cidrs[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 	struct fast_path *fp = fast_path_of(cidrs, 4);
-	const __u8 *root4 = fp->root4;
+	const __u16 *root4 = fp->root4;
 
 	CHECK(root4[0x0a00] == KS_ROOT_ALLOW && root4[0x0aff] == KS_ROOT_ALLOW, "10/8");
 	CHECK(root4[0x0b00] == KS_ROOT_DENY && root4[0x09ff] == KS_ROOT_DENY, "around 10/8");
 	CHECK(root4[0xac10] == KS_ROOT_ALLOW && root4[0xac1f] == KS_ROOT_ALLOW && root4[0xac20] == KS_ROOT_DENY,
 	      "172.16/12");
 	CHECK(root4[0xc0a8] == KS_ROOT_ALLOW && root4[0xc0a9] == KS_ROOT_DENY, "192.168/16");
-	CHECK(count_state(root4, KS_ROOT_ALLOW) == 256 + 16 + 1, "%d IPv4 /16s allowed", count_state(root4, KS_ROOT_ALLOW));
-	CHECK(count_state(fp->root6, KS_ROOT_ALLOW) == 64 && fp->root6[0xfe80] == KS_ROOT_ALLOW &&
+	CHECK(count4(fp, KS_ROOT_ALLOW) == 256 + 16 + 1, "%d IPv4 /16s allowed", count4(fp, KS_ROOT_ALLOW));
+	CHECK(count6(fp, KS_ROOT_ALLOW) == 64 && fp->root6[0xfe80] == KS_ROOT_ALLOW &&
 		      fp->root6[0xfebf] == KS_ROOT_ALLOW,
 	      "fe80::/10 is 64 /16s");
-	CHECK(count_state(root4, KS_ROOT_DENY) + count_state(root4, KS_ROOT_ALLOW) == KS_ROOT_SIZE,
+	CHECK(count4(fp, KS_ROOT_DENY) + count4(fp, KS_ROOT_ALLOW) == KS_ROOT_SIZE,
 	      "no blocks, nothing for the trie");
 	release(fp);
 }
@@ -69,7 +78,7 @@ static void unit_fast_path_longer(void)
 	CHECK(fp->root6[0x2001] == KS_ROOT_LPM, "IPv6 beyond /16 goes to the trie");
 	release(fp);
 	fp = fast_path_of(cidrs, 8);
-	CHECK(count_state(fp->root4, KS_ROOT_ALLOW) == KS_ROOT_SIZE, "0.0.0.0/0 allows every /16");
+	CHECK(count4(fp, KS_ROOT_ALLOW) == KS_ROOT_SIZE, "0.0.0.0/0 allows every /16");
 	CHECK(!fp->blocks4[0xcb00], "and leaves no blocks");
 	release(fp);
 }
