@@ -84,15 +84,15 @@ drops() { # packets dropped (IPv4) per the chrooted `stats --json`
 }
 
 test_static_binary() {
-	[ -x "$DIST" ] || { skip_test "no $DIST: run 'make dist'"; return 0; }
+	[ -x "$DIST" ] || { skip_test "no $DIST: run 'make dist'"; return; }
 	if readelf -l "$DIST" | grep -q INTERP; then die "$DIST asks for a dynamic loader"; fi
 	readelf -d "$DIST" 2>&1 | grep -q NEEDED && die "$DIST needs shared libraries"
 	proved "$(basename "$DIST"): no program interpreter, no NEEDED libraries ($(stat -c %s "$DIST") bytes)"
 }
 
 test_empty_root() {
-	[ "$(id -u)" = 0 ] || { skip_test "needs root"; return 0; }
-	[ -x "$DIST" ] || { skip_test "no $DIST: run 'make dist'"; return 0; }
+	[ "$(id -u)" = 0 ] || { skip_test "needs root"; return; }
+	[ -x "$DIST" ] || { skip_test "no $DIST: run 'make dist'"; return; }
 	setup || die "setup failed"
 	local files d0 d1
 	files=$(cd "$ROOT" && find . -mindepth 1 | sort | tr '\n' ' ')

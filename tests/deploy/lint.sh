@@ -5,7 +5,7 @@
 # strict field names, its promises) and tools/ksctl-init (POSIX sh).
 # Every check is also run on a broken copy, which must fail: proof that the
 # check can fail at all. Needs node/npm (validators: tests/deploy/setup.sh),
-# shellcheck, dash, busybox, git; no root.
+# the shellcheck, dash and busybox packages, and git; no root.
 set -u
 source "$(dirname "$0")/../lib/report.sh"
 
@@ -14,22 +14,28 @@ BIN=$DEPLOY/node_modules/.bin
 trap 'rm -rf "$KS_LOGDIR"' EXIT
 trap 'exit 130' INT TERM
 
-need() {
+# missing TOOL...: prints what is missing and succeeds, or fails if nothing is.
+# A test then says `if why=$(missing ...); then skip_test "$why"; return; fi`
+# (under CI=true skip_test fails, and so does the test).
+missing() {
 	local tool
 	for tool in "$@"; do
-		command -v "$tool" >/dev/null 2>&1 || { skip_test "'$tool' is missing: run 'make deps'"; return 1; }
+		command -v "$tool" >/dev/null 2>&1 || { echo "'$tool' is missing: run 'make deps'"; return 0; }
 	done
+	return 1
 }
 
-# Validators from package-lock.json; installed once by setup.sh.
-validators() {
-	need node npm || return 1
-	bash "$DEPLOY/setup.sh" >/dev/null || { skip_test "npm ci failed in tests/deploy: run 'bash tests/deploy/setup.sh'"; return 1; }
+# The validators, from package-lock.json (setup.sh installs them once).
+validators_missing() {
+	missing node npm && return 0
+	bash "$DEPLOY/setup.sh" >&2 || { echo "npm ci failed in tests/deploy: run 'bash tests/deploy/setup.sh'"; return 0; }
+	return 1
 }
 
 # broken SRC SED_EXPR: a copy of SRC with one mistake, in the log folder.
 broken() {
-	local out=$KS_LOGDIR/broken-$RANDOM-$(basename "$1")
+	local out
+	out=$KS_LOGDIR/broken-$RANDOM-$(basename "$1")
 	sed "$2" "$1" > "$out"
 	cmp -s "$1" "$out" && { echo "the edit '$2' changed nothing in $1" >&2; return 1; }
 	echo "$out"
@@ -46,7 +52,8 @@ dclint_errors() {
 }
 
 test_compose_dclint() {
-	validators || return 0
+	local why
+	if why=$(validators_missing); then skip_test "$why"; return; fi
 	local n bad
 	n=$(dclint_errors "$KS_TOP/compose.example.yaml")
 	[ "$n" -eq 0 ] || die "dclint: $n error(s) in compose.example.yaml"
@@ -60,7 +67,8 @@ test_compose_dclint() {
 }
 
 test_compose_promises() {
-	validators || return 0
+	local why
+	if why=$(validators_missing); then skip_test "$why"; return; fi
 	node "$DEPLOY/compose-check.mjs" "$KS_TOP" || die "compose.example.yaml breaks a promise (above)"
 	local bad what
 	while IFS='|' read -r what expr; do
@@ -80,7 +88,8 @@ test_compose_promises() {
 }
 
 test_k8s_schema() {
-	validators || return 0
+	local why
+	if why=$(validators_missing); then skip_test "$why"; return; fi
 	local pod=$KS_TOP/tools/k8s/ksctl-pod.yaml bad
 	node "$DEPLOY/k8s-validate.mjs" "$pod" || die "the pod does not validate"
 	bad=$(broken "$pod" '0,/securityContext:/s//securityContxt:/')
@@ -93,7 +102,8 @@ test_k8s_schema() {
 }
 
 test_k8s_promises() {
-	validators || return 0
+	local why
+	if why=$(validators_missing); then skip_test "$why"; return; fi
 	local pod=$KS_TOP/tools/k8s/ksctl-pod.yaml bad what
 	node "$DEPLOY/k8s-check.mjs" "$KS_TOP" || die "the pod breaks a promise (above)"
 	while IFS='|' read -r what expr; do
@@ -110,14 +120,16 @@ test_k8s_promises() {
 }
 
 test_ksctl_init_posix() {
-	need shellcheck dash busybox || return 0
+	local why
+	if why=$(missing shellcheck dash busybox bash); then skip_test "$why"; return; fi
 	local init=$KS_TOP/tools/ksctl-init bad
 	shellcheck -s sh "$init" || die "shellcheck -s sh"
 	dash -n "$init" || die "dash -n"
 	busybox sh -n "$init" || die "busybox sh -n"
+	bash -n "$init" || die "bash -n (linuxserver runs it with bash)"
 	bad=$(broken "$init" 's/^set -- up$/args=(up)/')
 	if shellcheck -s sh "$bad" >/dev/null; then die "shellcheck passes a bash array"; fi
-	proved "tools/ksctl-init: shellcheck -s sh clean, parses in dash and busybox sh; a bash array is caught"
+	proved "tools/ksctl-init: shellcheck -s sh clean, parses in dash, busybox sh and bash; a bash array is caught"
 }
 
 run_test compose_dclint test_compose_dclint
