@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # A private Docker engine for the compose test. Debian 12's docker.io (20.10)
 # rejects `cap_add: BPF`, so we take docker.io 26 and docker-compose 2 from
 # Debian 13, with Debian 12's containerd, runc and tini (the newer ones need a
 # newer glibc), fetched with a private apt configuration (the machine's own
 # sources are never touched) and unpacked with dpkg -x under $KS_CACHE.
-# The engine has no bridge and no iptables: only the test's internal networks.
+# The engine has no bridge and no iptables, runs in a network namespace of
+# its own, and serves only the test's internal networks.
 # Source it; call engine_fetch, engine_start, engine_stop.
 
 KS_CACHE=${KS_CACHE:-/var/cache/ksctl-test}
@@ -65,7 +67,10 @@ engine_start() {
 	[ -d /var/run/docker ] || ENGINE_MADE_RUNDIR=1
 	export PATH=$ENGINE_ROOT/usr/bin:$ENGINE_ROOT/usr/sbin:$PATH
 	export DOCKER_HOST=unix://$ENGINE_DIR/docker.sock DOCKER_CONFIG=$ENGINE_DIR/config
-	dockerd --bridge=none --iptables=false --ip6tables=false --userland-proxy=false \
+	# In a network namespace of its own: the bridges of the test networks,
+	# their gateway addresses and the ip_forward=1 that dockerd sets all stay
+	# there, and die with dockerd; the root namespace is never touched.
+	unshare --net -- dockerd --bridge=none --iptables=false --ip6tables=false --userland-proxy=false \
 		--data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" --pidfile "$ENGINE_DIR/dockerd.pid" \
 		--config-file "$ENGINE_DIR/daemon.json" -H "$DOCKER_HOST" > "$ENGINE_DIR/dockerd.log" 2>&1 &
 	ENGINE_PID=$!
@@ -112,5 +117,6 @@ engine_stop() {
 	if [ -n "$ENGINE_MADE_RUNDIR" ]; then
 		rmdir /var/run/docker/plugins /var/run/docker 2>/dev/null || true
 	fi
-	ENGINE_DIR= ENGINE_PID=
+	ENGINE_DIR=
+	ENGINE_PID=
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Builds the test image without a registry or a Dockerfile: a Debian 12
 # minbase rootfs made by debootstrap, plus what a WireGuard container needs,
 # cached as a tarball under $KS_CACHE so later runs only `docker import` it.
@@ -6,8 +7,10 @@
 
 KS_CACHE=${KS_CACHE:-/var/cache/ksctl-test}
 # Bump when the recipe changes: it names the cached tarball.
-IMAGE_RECIPE=3
-IMAGE_PACKAGES=wireguard-tools,wireguard-go,iproute2,procps,iputils-ping,socat
+IMAGE_RECIPE=4
+# wg-quick needs nft (or iptables-restore) for its anti-spoofing rules when
+# AllowedIPs has a default route, and tears the tunnel down without it.
+IMAGE_PACKAGES=wireguard-tools,wireguard-go,iproute2,procps,iputils-ping,socat,nftables
 IMAGE_TARBALL=$KS_CACHE/rootfs-bookworm-r$IMAGE_RECIPE.tar
 
 # The Debian mirror apt already uses on this machine (first non-security URI).
