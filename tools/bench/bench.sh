@@ -134,9 +134,9 @@ main() {
 	trap 'exit 130' INT TERM
 	bed_create
 	bench_start_receivers
-	local active=()
+	local active=() skipped=()
 	for c in "${CONFIGS[@]}"; do
-		if config_available "$c"; then active+=("$c"); else say "skipping $c: not usable on this machine"; fi
+		if config_available "$c"; then active+=("$c"); else skipped+=("$c"); say "skipping $c: not usable on this machine"; fi
 	done
 	n=${#active[@]}
 	for (( rep = 0; rep < REPS; rep++ )); do
@@ -152,7 +152,7 @@ main() {
 	cp_stats | while read -r k v; do sample cp - "$k" "$v"; done
 	cp_up_large | while read -r k v; do sample cp - "$k" "$v"; done
 	sample cp - binary_bytes "$(stat -c %s "$KSCTL")"
-	python3 "$BENCH_SRC/report.py" "$SAMPLES" "$BENCH_OUT/results.json" "$REPS" "${active[*]}"
+	python3 "$BENCH_SRC/report.py" "$SAMPLES" "$BENCH_OUT/results.json" "$REPS" "${active[*]}" "${skipped[*]}"
 	python3 "$BENCH_SRC/plot.py" "$BENCH_OUT/results.json" "$BENCH_OUT/bench.svg"
 	say "wrote $BENCH_OUT/results.json and $BENCH_OUT/bench.svg"
 }

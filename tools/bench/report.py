@@ -3,7 +3,7 @@
 """Turn the benchmark's raw samples into build/bench/results.json and a
 table on stdout.
 
-usage: report.py SAMPLES.tsv RESULTS.json REPETITIONS "CONFIG..."
+usage: report.py SAMPLES.tsv RESULTS.json REPETITIONS "CONFIG..." ["SKIPPED..."]
 SAMPLES.tsv lines: KIND CONFIG WORKLOAD VALUE, KIND one of perf (udp64
 pps, tcp Gbit/s, rr p50 us), p99 (rr), drop (drop path pps, WORKLOAD is
 the action), bpf (ns per run), cp (control plane, WORKLOAD is the figure).
@@ -47,7 +47,7 @@ def load(path):
     return samples
 
 
-def build(samples, reps, configs):
+def build(samples, reps, configs, skipped):
     results = []
     for workload, unit in UNITS.items():
         base = samples.get(("perf", "none", workload))
@@ -80,6 +80,7 @@ def build(samples, reps, configs):
         "machine": machine(),
         "kernel": platform.release(),
         "repetitions": reps,
+        "skipped": skipped,
         "results": results,
         "bpf_ns_per_packet": bpf,
         "bpf_net_ns_per_packet": net,
@@ -132,7 +133,8 @@ def table(out, configs):
 
 def main():
     samples_path, out_path, reps, configs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
-    out = build(load(samples_path), reps, configs)
+    skipped = sys.argv[5].split() if len(sys.argv) > 5 else []
+    out = build(load(samples_path), reps, configs, skipped)
     with open(out_path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
