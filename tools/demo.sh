@@ -11,7 +11,7 @@ KSCTL=${KSCTL:-$TOP/build/ksctl}
 # shellcheck source=../tests/lib/bed.sh
 . "$TOP/tests/lib/bed.sh"
 
-if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= D= G= R= N=; fi
+if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B='' D='' G='' R='' N=''; fi
 STEP=0
 step() { STEP=$((STEP + 1)); printf '\n%s%d. %s%s\n' "$B" "$STEP" "$*" "$N"; }
 say() { printf '   %s\n' "$*"; }
@@ -47,7 +47,7 @@ printf '%sksctl demo: an eBPF kill switch for a WireGuard VPN container%s\n' "$B
 say "Everything happens in network namespaces made for this demo, removed at the end."
 
 step "Building the test bed"
-BED_QUIET=1
+BED_QUIET=1 # read by bed.sh
 bed_create
 say "vpn     the VPN container: eth0 ($VPN_ETH4) to the internet, lan0 to the home LAN"
 say "server  the VPN provider: a real WireGuard peer at $BED_ENDPOINT"

@@ -22,7 +22,7 @@ need_ksctl() {
 	[ -x "$KSCTL" ] || skip_test "ksctl is not built ($KSCTL): run 'make -C $KS_TOP build/test/ksctl'"
 }
 
-ks_on() { bed_ksctl up "$@" || die "'ksctl up $*' failed"; }
+ks_on() { bed_ksctl up || die "'ksctl up' failed"; }
 ks_off() { bed_ksctl down >/dev/null 2>&1 || true; }
 tunnel_is_up() { bed_vpn ip link show "$BED_TUNNEL" >/dev/null 2>&1; }
 
@@ -249,6 +249,7 @@ consumers_at_least() { [ "$(wc -l < "$BED_CGROUP/cgroup.procs")" -ge "$1" ]; }
 
 # Every process in the consumer cgroup is the prober's.
 prober_stop() {
+	# shellcheck disable=SC2046 # one PID a word
 	bed_kill_pids $(cat "$BED_CGROUP/cgroup.procs")
 	wait
 }
@@ -567,7 +568,7 @@ SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_confi
 
 main() {
 	local name
-	BED_QUIET=1
+	BED_QUIET=1 # read by bed.sh
 	if ! bed_create > "$KS_LOGDIR/bed.log" 2>&1; then
 		cat "$KS_LOGDIR/bed.log"
 		echo "[leak_bed] FAIL  the test bed could not be built"
@@ -584,4 +585,4 @@ main() {
 	ks_off
 }
 
-main "$@"
+main "$@"; exit

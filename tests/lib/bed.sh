@@ -3,15 +3,23 @@
 # and a home LAN, each a network namespace with a per-run name. Source it,
 # call bed_create, and everything is removed again on every exit path.
 #
-#                                      inet (router, "the internet")
-#   lan ---------- vpn ------------- v-vpn     v-srv ----------- server
-#   192.168.77.2   eth0 198.18.0.2/24  198.18.0.1  198.18.1.1   eth0 198.18.1.2
-#   (DNS on :53)   2001:db8:18::2/64   ::1         2001:db8:19::1 2001:db8:19::2
-#       |          lan0 192.168.77.1         lo: public hosts    wgsrv<sfx> 198.19.0.1
-#       |          fwd0 192.168.78.1     203.0.113.10 198.51.100.10 2001:db8:77::1/64
-#       |          wg0  198.19.0.2/32    2001:db8:ff::10 ::11      UDP :51820, NAT
-#                  2001:db8:77::2/128    TCP :80 and UDP echo :7   to the internet
-#   fwd 192.168.78.2 (uses vpn as its gateway)
+#   lan (home network)          vpn (the VPN container: ksctl, wg-quick)
+#   eth0 192.168.77.2/24 ------- lan0 192.168.77.1/24
+#   UDP :53 "DNS", TCP :80       fwd0 192.168.78.1/24 ------- fwd: eth0 192.168.78.2/24,
+#                                                             a host using vpn as gateway
+#                                wg0  198.19.0.2/32, 2001:db8:77::2/128
+#                                eth0 198.18.0.2/24, 2001:db8:18::2/64
+#                                  |
+#   inet (the internet, routes)    |
+#   v-vpn 198.18.0.1/24, 2001:db8:18::1/64   <- the leak detector listens here
+#   lo    public hosts 203.0.113.10, 198.51.100.10, 2001:db8:ff::10, 2001:db8:ff::11
+#         TCP :80 "hello from the internet", UDP echo :7
+#   v-srv 198.18.1.1/24, 2001:db8:19::1/64
+#                                  |
+#   server (the VPN provider)      |
+#   eth0 198.18.1.2/24, 2001:db8:19::2/64, WireGuard endpoint UDP :51820
+#   wgsrv<sfx> 198.19.0.1/24, 2001:db8:77::1/64; tunnel traffic leaves NATed
+#
 #   consumer: a process in its own cgroup v2 that joins vpn's network namespace
 #             (docker's `network_mode: service:wireguard`)
 #
@@ -51,14 +59,21 @@
 #                              binds the socket to a device (SO_BINDTODEVICE).
 #                              Never trust their return code: read counters.
 #   bed_wait_count NAME MIN [SECONDS]  poll until counter NAME >= MIN
+#   bed_client_conf ADDRESS_LINE   print a client wg-quick config with that
+#                              [Interface] address line (for broken configs)
+#   bed_veth NS_A NAME_A NS_B NAME_B, bed_addr NS DEV ADDR...   more links
+#   bed_kill_pids PID...       TERM, then KILL what is still there after 3 s
+#   wait_for SECONDS CMD...    poll CMD until it succeeds
 #
 # Variables after bed_create: BED_SFX BED_DIR BED_PIN_DIR BED_CGROUP
 #   BED_VPN BED_INET BED_SERVER BED_LAN BED_FWD (namespace names),
 #   BED_TUNNEL (wg0) BED_WG_CONF BED_ENDPOINT BED_WG_PORT BED_GW_MAC,
 #   PUB4 PUB4_ALT PUB6 PUB6_ALT LAN_HOST VPN_ETH4 VPN_ETH6 GW4 GW6 SRV4 SRV6
-#   TUN_SRV4 TUN_CLI4 FWD_HOST.
-# Needs root, iproute2, nftables, socat, tcpdump, iputils-ping, wireguard-tools,
-# wireguard-go, util-linux (nsenter, unshare), python3, curl.
+#   TUN_SRV4 TUN_CLI4 TUN_SRV6 TUN_CLI6 LAN_GW FWD_HOST FWD_GW BED_SRV_IF.
+# Env: KSCTL (the binary; default build/test/ksctl), BED_QUIET=1.
+# Helpers beside it: responder.py (TCP/UDP answers). Needs root, iproute2,
+# nftables, socat, tcpdump, iputils-ping, wireguard-tools, wireguard-go,
+# util-linux (nsenter, unshare), python3, curl.
 
 KS_TOP=${KS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 KSCTL=${KSCTL:-$KS_TOP/build/test/ksctl}
@@ -458,9 +473,11 @@ bed_destroy() {
 	local ns
 	for ns in "$BED_VPN" "$BED_INET" "$BED_SERVER" "$BED_LAN" "$BED_FWD"; do
 		[ -e "/run/netns/$ns" ] || continue
+		# shellcheck disable=SC2046 # one PID a word
 		bed_kill_pids $(ip netns pids "$ns" 2>/dev/null)
 	done
 	if [ -d "$BED_CGROUP" ]; then
+		# shellcheck disable=SC2046 # one PID a word
 		bed_kill_pids $(cat "$BED_CGROUP/cgroup.procs" 2>/dev/null)
 		rmdir "$BED_CGROUP" 2>/dev/null || true
 	fi
