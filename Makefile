@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I/usr/include/$(MULTIA
 # Debian packages: to build, to test, to benchmark. `make deps` installs the missing ones.
 DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cppcheck clang-tidy
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash
 DEPS_BENCH := iptables nftables iperf3
 DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -104,9 +104,14 @@ $(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/dist:
 
 unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
 
+# Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
+	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit-tests dist
-	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh tests/unit/run.sh tests/bpf/run.sh tests/e2e/*.sh
+	$(Q)bash tests/deploy/setup.sh
+	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh $(TEST_SUITES)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -35,11 +35,13 @@ struct status {
 	const char *problem;
 };
 
+/* Only a layer-3 device can be a tunnel: an Ethernet one by a tunnel's name is a hole. */
 static bool configured_tunnel(const struct instance *inst, const struct link *link)
 {
-	/* Without the configuration, only a layer-3 device can be a tunnel. */
+	if (link->ethernet)
+		return false;
 	if (inst->source == SOURCE_UNREACHABLE)
-		return !link->ethernet;
+		return true;
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
 		if (!strncmp(inst->config.tunnel_name[i], link->name, IFNAMSIZ) && link->name[0])
 			return true;

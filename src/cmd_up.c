@@ -182,7 +182,7 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 {
 	enum tc_kind preferred = choose_kind(o, pinned);
 	struct link *links = NULL;
-	int count, failed = 0, covered = 0;
+	int count, failed = 0, by_kind[TC_CLSACT + 1] = { 0 };
 
 	count = links_list(&links);
 	if (count < 0) {
@@ -220,12 +220,13 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 			failed++;
 			continue;
 		}
-		covered++;
+		by_kind[kind]++;
 		pr_debug("%s: %s %s", link->name, tc_kind_name(kind), old_fd >= 0 || att.clsact_id ? "replaced" : "attached");
 	}
 	free(links);
-	pr_info("ksctl: kill switch in force on %d interface%s (tc, %s)", covered, covered == 1 ? "" : "s",
-		tc_kind_name(preferred));
+	pr_info("ksctl: kill switch in force on %d interface%s (tc: %d tcx, %d clsact)",
+		by_kind[TC_TCX] + by_kind[TC_CLSACT], by_kind[TC_TCX] + by_kind[TC_CLSACT] == 1 ? "" : "s",
+		by_kind[TC_TCX], by_kind[TC_CLSACT]);
 	return failed ? -EIO : 0;
 }
 
@@ -282,6 +283,27 @@ static const char *mode_name(enum ks_mode mode)
 	return mode == KS_MODE_CGROUP ? "cgroup" : "tc";
 }
 
+/*
+ * A tunnel's traffic is never filtered. WireGuard and tun devices have no
+ * Ethernet header: an Ethernet interface given as a tunnel is a typo that
+ * would leave it open, so it is refused before anything changes.
+ */
+static int check_tunnels(const struct up_options *o)
+{
+	struct link *links = NULL;
+	int count = links_list(&links), ret = 0;
+
+	for (int i = 0; i < count; i++)
+		if (links[i].ethernet && is_tunnel(o, links[i].name)) {
+			pr_err("tunnel '%s' is an Ethernet interface, and a tunnel's traffic is never filtered: "
+			       "give the WireGuard interface (wg show interfaces)",
+			       links[i].name);
+			ret = -EINVAL;
+		}
+	free(links);
+	return count < 0 ? count : ret;
+}
+
 static int check_compatible(const struct instance *old, const struct up_options *o)
 {
 	if (old->source == SOURCE_UNREACHABLE && o->mode != KS_MODE_TC) {
@@ -328,6 +350,8 @@ int cmd_up(int argc, char **argv)
 		goto out_free;
 	}
 	if (o.mode == KS_MODE_CGROUP && check_cgroup(o.cgroup_path) < 0)
+		goto out;
+	if (check_tunnels(&o) < 0)
 		goto out;
 	if (instance_find(&old, root) < 0 || check_compatible(&old, &o) < 0)
 		goto out;

@@ -173,10 +173,11 @@ test_bad_input() {
 	expect_exit 2 "unknown option '--force'" ks down --force
 	expect_exit 1 "cannot use pin directory '/nonexistent/x'" near "$KSCTL" up --pin-dir /nonexistent/x
 	expect_exit 1 "cannot open cgroup '/nonexistent'" ks up --mode cgroup --cgroup /nonexistent
+	expect_exit 1 "tunnel 'kseth0' is an Ethernet interface" ks up -i kseth0 -a 198.51.100.0/24
 	ks status -q || die "bad input weakened the kill switch"
 	send 203.0.113.10 after-bad-input 3
 	[ "$(arrived after-bad-input)" -eq 0 ] || die "leak after bad input"
-	proved "16 bad inputs: exit 2 (usage) or 1 (runtime) with the bad value named; still in force, 0/3 leaked"
+	proved "17 bad inputs: exit 2 (usage) or 1 (runtime) with the bad value named; still in force, 0/3 leaked"
 }
 
 test_no_privilege() {
