@@ -76,10 +76,12 @@ probe() {
 }
 
 # capture_start NAME SERVICE: tcpdump, from the host, in SERVICE's network
-# namespace, of every IPv4 packet; capture_stop NAME; captured NAME FILTER
-# prints how many packets of the capture match FILTER.
+# namespace, of every IPv4 packet, each written as it arrives (immediate
+# mode: else packets wait in the kernel's ring and are lost at the stop);
+# capture_stop NAME; captured NAME FILTER prints how many packets of the
+# capture (so far) match FILTER.
 capture_start() {
-	nsenter --net="/proc/$(host_pid "$2")/ns/net" tcpdump -i eth0 -nn -U -w "$RUN/$1.pcap" ip \
+	nsenter --net="/proc/$(host_pid "$2")/ns/net" tcpdump -i eth0 -nn --immediate-mode -U -w "$RUN/$1.pcap" ip \
 		2> "$RUN/$1.err" &
 	echo $! > "$RUN/$1.pid"
 	echo $! >> "$RUN/pids"
@@ -89,9 +91,13 @@ capture_stop() {
 	local pid
 	pid=$(cat "$RUN/$1.pid")
 	kill -INT "$pid" 2>/dev/null
-	wait_until 10 eval '! kill -0 '"$pid"
+	wait "$pid" || true
+	cat "$RUN/$1.err" >&2
 }
-captured() { tcpdump -r "$RUN/$1.pcap" -nn "$2" 2>/dev/null | wc -l; }
+captured() {
+	tcpdump -r "$RUN/$1.pcap" -nn "$2" > "$RUN/$1.txt" 2> "$RUN/$1.rerr" || { cat "$RUN/$1.rerr" >&2; return 1; }
+	wc -l < "$RUN/$1.txt"
+}
 
 # --- setup -----------------------------------------------------------------
 
@@ -193,7 +199,7 @@ test_up() {
 # dropped. (That the watcher receives the same datagram when ksctl is down is
 # shown by the tunnel_down test.)
 test_health_gate() {
-	local healthy started
+	local healthy started logs
 	healthy=$(docker events --since 0 --until "$(date +%s)" --filter "container=$(cid wireguard)" \
 		--filter 'event=health_status: healthy' --format '{{.TimeNano}}' | head -n 1)
 	started=$(docker events --since 0 --until "$(date +%s)" --filter "container=$(cid speedtest-tracker)" \
@@ -202,9 +208,10 @@ test_health_gate() {
 	[ -n "$started" ] || die "no start event for the consumer"
 	echo "wireguard healthy at $healthy, consumer started at $started"
 	((started > healthy)) || die "the consumer started before wireguard was healthy"
-	docker logs "$(cid wireguard)" 2>&1 | grep -F '[ksctl-init]'
-	docker logs "$(cid wireguard)" 2>&1 | grep -qF 'kill switch in force' ||
-		die "ksctl-init did not report the kill switch in force"
+	# Into a variable first: grep -q closing the pipe early would fail it.
+	logs=$(docker logs "$(cid wireguard)" 2>&1)
+	grep -F '[ksctl-init]' <<< "$logs"
+	grep -qF 'kill switch in force' <<< "$logs" || die "ksctl-init did not report the kill switch in force"
 	# A marker from a container without ksctl shows the listener was working.
 	on provider sh -c "echo marker-$$ | socat -u - UDP4-SENDTO:$WATCHER:7000"
 	wait_until 10 received watcher udp "marker-$$" || die "the watcher received no marker"
@@ -248,8 +255,15 @@ test_stats() {
 # probes, to the public address and to the watcher, reach nothing. Then the
 # same probes with ksctl down reach the watcher (the positive control), and
 # everything is restored as it was.
+# Put the stack back as compose made it, whatever happened in the test.
+restore_tunnel() {
+	on wireguard /custom-cont-init.d/10-ksctl
+	on wireguard sh -c 'ip link show wg0 > /dev/null 2>&1 || wg-quick up /config/wg_confs/wg0.conf'
+}
+
 test_tunnel_down() {
-	local vpn_ip before after leaked ctl
+	local vpn_ip before after leaked ctl ctl_filter
+	trap restore_tunnel EXIT
 	vpn_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(cid wireguard)")
 	# Internal networks have no default route; a real uplink has one.
 	nsenter --net="/proc/$(host_pid wireguard)/ns/net" ip route replace default via "$WATCHER"
@@ -266,9 +280,13 @@ test_tunnel_down() {
 	wait_until 10 received watcher udp "ctl-$$" || die "positive control: UDP did not reach the watcher with ksctl down"
 	wait_until 10 received watcher tcp "ctl-$$" || die "positive control: TCP did not reach the watcher with ksctl down"
 	wait_until 10 received watcher udp "ctl2-$$" || die "positive control: UDP did not reach the uplink host with ksctl down"
+	# The control phase was sent last: once the capture holds it, it holds
+	# whatever of the blocked phase got through.
+	ctl_filter="src host $vpn_ip and (port 42011 or port 42012 or ip[2:2] == 139 or ip[2:2] == 140)"
+	wait_until 10 eval '(( $(captured down "$ctl_filter") >= 6 ))' || true
 	capture_stop down
 	leaked=$(captured down "src host $vpn_ip and (port 42001 or port 42002 or ip[2:2] == 129 or ip[2:2] == 130)")
-	ctl=$(captured down "src host $vpn_ip and (port 42011 or port 42012 or ip[2:2] == 139 or ip[2:2] == 140)")
+	ctl=$(captured down "$ctl_filter")
 	echo "captured at the watcher: blocked phase $leaked packets, control phase $ctl packets"
 	if received watcher udp "blk-$$"; then die "UDP leaked to the watcher with the tunnel down"; fi
 	if received watcher tcp "blk-$$"; then die "TCP leaked to the watcher with the tunnel down"; fi
@@ -277,9 +295,8 @@ test_tunnel_down() {
 	((leaked == 0)) || die "$leaked packets of the blocked phase arrived at the watcher"
 	((ctl >= 6)) || die "the capture saw only $ctl packets of the control phase"
 	((after >= before + 6)) || die "drop/ipv4 went $before -> $after for 6 blocked probes"
-	# Restore: the init script again (ksctl up), then the tunnel.
-	on wireguard /custom-cont-init.d/10-ksctl
-	on wireguard wg-quick up /config/wg_confs/wg0.conf
+	restore_tunnel
+	trap - EXIT
 	wait_until 60 on speedtest-tracker ping -n -c 1 -W 1 "$PUBLIC" || die "the tunnel did not come back"
 	proved "tunnel down: 0 packets at the far side (drop/ipv4 +$((after - before))); same probes with ksctl down: $ctl packets arrived"
 }
