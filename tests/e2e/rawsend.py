@@ -3,7 +3,10 @@
 """Send hand-built Ethernet/IPv4/UDP frames on an interface through an
 AF_PACKET socket: no routing, no socket option, no netfilter OUTPUT.
 
-usage: rawsend.py IFNAME DST_MAC SRC_IP DST_IP DST_PORT [COUNT]
+usage: rawsend.py [--qdisc-bypass] IFNAME DST_MAC SRC_IP DST_IP DST_PORT [COUNT]
+
+--qdisc-bypass sets PACKET_QDISC_BYPASS: the frame skips tc egress, so no
+egress filter can stop it (a known limit, see DESIGN.md).
 
 Prints what the kernel answered for each send (ENOBUFS is what a tc drop
 looks like); a test must judge by what arrives on the far side."""
@@ -11,6 +14,9 @@ import errno
 import socket
 import struct
 import sys
+
+SOL_PACKET = 263
+PACKET_QDISC_BYPASS = 20
 
 
 def checksum(data: bytes) -> int:
@@ -36,15 +42,21 @@ def frame(src_mac: bytes, dst_mac: bytes, src: str, dst: str, port: int, seq: in
 
 
 def main() -> int:
-    if len(sys.argv) not in (6, 7):
+    args = sys.argv[1:]
+    bypass = bool(args) and args[0] == "--qdisc-bypass"
+    if bypass:
+        args = args[1:]
+    if len(args) not in (5, 6):
         print(__doc__, file=sys.stderr)
         return 2
-    ifname, dst_mac, src, dst, port = sys.argv[1:6]
-    count = int(sys.argv[6]) if len(sys.argv) == 7 else 1
+    ifname, dst_mac, src, dst, port = args[:5]
+    count = int(args[5]) if len(args) == 6 else 1
     with open(f"/sys/class/net/{ifname}/address") as f:
         src_mac = bytes.fromhex(f.read().strip().replace(":", ""))
     dst_mac_b = bytes.fromhex(dst_mac.replace(":", ""))
     with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        if bypass:
+            s.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
         s.bind((ifname, 0))
         for seq in range(1, count + 1):
             try:
