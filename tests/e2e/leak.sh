@@ -39,8 +39,10 @@ given() {
 
 # ks_stat VERDICT REASON: packets counted by ksctl under that reason.
 ks_stat() {
-	bed_ksctl stats --json | python3 -c \
-		'import json, sys; print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]]["packets"])' "$1" "$2"
+	local json
+	json=$(bed_ksctl stats --json) || die "'ksctl stats --json' failed"
+	python3 -c 'import json, sys; print(json.loads(sys.argv[3])[sys.argv[1]][sys.argv[2]]["packets"])' \
+		"$1" "$2" "$json" || die "no $1.$2 packets in 'ksctl stats --json': $json"
 }
 
 sum_counts() {
