@@ -76,16 +76,6 @@ bypass_routes() {
 	bed_vpn ip -6 route "$1" "$PUB6_ALT/128" via "$GW6" dev eth0
 }
 
-bypass_attempts() {
-	local dst
-	for dst in "$PUB4_ALT" "$PUB6_ALT"; do
-		bed_probe_icmp "$dst" &
-		bed_probe_udp "$dst" &
-		bed_probe_tcp "$dst" &
-	done
-	wait
-}
-
 lan_reachable() {
 	local answer
 	answer=$(echo query | bed_consumer socat -t3 -T3 - "UDP4:$LAN_HOST:53")
@@ -112,7 +102,7 @@ expect_arrived_direct() {
 }
 
 # Positive control: the same attempts, with ksctl down, do arrive.
-# Then the kill switch is put back with the given options.
+# Then the kill switch is put back, with the default options.
 control_without_ksctl() {
 	local what=$1; shift
 	bed_ksctl down || die "'ksctl down' failed"
