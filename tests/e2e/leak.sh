@@ -272,6 +272,7 @@ t_loader_gone() {
 	for pid in $(ip netns pids "$BED_VPN"); do
 		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != ksctl ] || die "a ksctl process is still running: $pid"
 	done
+	if compgen -G "$BED_PIN_DIR/netns-*" >/dev/null; then die "a pin exists in $BED_PIN_DIR: $(ls "$BED_PIN_DIR")"; fi
 	bed_counts_reset
 	leak_attempts eth0
 	expect_nothing_out "forced attempts, loader gone"
@@ -289,7 +290,7 @@ t_loader_gone() {
 	leak_attempts eth0
 	expect_arrived_direct "forced attempts after down"
 	ks_on
-	proved "loaded from a private mount namespace, no process left, no pin: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
+	proved "loaded from a private mount namespace, no ksctl process left, no pin in our bpffs: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
 }
 
 t_ipv6_bypass() {
