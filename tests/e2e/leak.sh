@@ -264,10 +264,16 @@ t_restart_cycles() {
 	proved "10 wg-quick down/up cycles under a continuous prober: 0 leaked, $(tunnel_total) prober packets arrived through the tunnel, which worked after every up with ksctl untouched"
 }
 
+# t_loader_gone [UP_OPTION...]: by default ksctl picks tcx here.
 t_loader_gone() {
 	need_ksctl || return 0
 	given off up
-	bed_ksctl_private up || die "'ip netns exec ... ksctl up' failed"
+	bed_ksctl_private up "$@" || die "'ip netns exec ... ksctl up $*' failed"
+	local dev n
+	for dev in eth0 lan0 fwd0; do
+		n=$(egress_attachments $dev)
+		[ "$n" = 1 ] || die "$dev has $n egress programs, expected 1"
+	done
 	local pid
 	for pid in $(ip netns pids "$BED_VPN"); do
 		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != ksctl ] || die "a ksctl process is still running: $pid"
@@ -290,8 +296,11 @@ t_loader_gone() {
 	leak_attempts eth0
 	expect_arrived_direct "forced attempts after down"
 	ks_on
-	proved "loaded from a private mount namespace, no ksctl process left, no pin in our bpffs: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
+	proved "${1:+($*) }loaded from a private mount namespace, no ksctl process left, no pin in our bpffs: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
 }
+
+# The same with the legacy attachment, held by the clsact qdisc.
+t_loader_gone_clsact() { t_loader_gone --attach clsact; }
 
 t_ipv6_bypass() {
 	need_ksctl || return 0
@@ -381,7 +390,8 @@ t_wrong_fwmark() {
 egress_attachments() {
 	local tcx tc
 	tcx=$(bed_vpn python3 "$HERE/tcx_query.py" "$1" | wc -l)
-	tc=$(bed_vpn tc filter show dev "$1" egress 2>/dev/null | grep -c ' bpf ' || true)
+	# tc prints a header line per priority, then one line per program.
+	tc=$(bed_vpn tc filter show dev "$1" egress 2>/dev/null | grep -c ' bpf .* id [0-9]' || true)
 	echo $((tcx + tc))
 }
 
@@ -586,7 +596,7 @@ FwMark = 51820" > "$conf"
 }
 
 SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_config restart_cycles
-	loader_gone ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
+	loader_gone loader_gone_clsact ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
 	port_forward_reply forwarded_traffic late_interface early_handshake down_leaks)
 
 main() {
