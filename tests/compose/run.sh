@@ -301,6 +301,19 @@ test_tunnel_down() {
 	proved "tunnel down: 0 packets at the far side (drop/ipv4 +$((after - before))); same probes with ksctl down: $ctl packets arrived"
 }
 
+# Pins keep programs loaded while any copy of the bpffs volume's mount lives,
+# in any mount namespace (e.g. one made by `unshare -m` while it was mounted):
+# name the processes that still see one.
+bpffs_holders() {
+	local f pids=
+	for f in /proc/[0-9]*/mountinfo; do
+		grep -qF -- "$ENGINE_DIR/" "$f" 2>/dev/null || continue
+		f=${f#/proc/}
+		pids+=" ${f%/mountinfo}($(tr '\0' ' ' < "/proc/${f%/mountinfo}/cmdline" 2>/dev/null | cut -c1-60))"
+	done
+	echo "processes whose mount namespace still has a mount of the engine:${pids:- none}"
+}
+
 # `docker compose down`, as a user runs it, leaves no container, network,
 # mount, BPF program or map, or wireguard-go process behind.
 test_down() {
@@ -322,7 +335,8 @@ test_down() {
 		if kill -0 "$p" 2>/dev/null; then die "wireguard-go $p still runs"; fi
 	done
 	for p in $progs; do
-		wait_until 30 eval "! bpftool prog show id $p" || die "BPF program $p is still loaded"
+		wait_until 60 eval "! bpftool prog show id $p" ||
+			die "BPF program $p is still loaded; $(bpffs_holders)"
 	done
 	for m in $maps; do
 		wait_until 30 eval "! bpftool map show id $m" || die "BPF map $m is still there"
