@@ -3,29 +3,23 @@
 # The dist artifact (build/dist/ksctl, `make dist`) on its own: run from an
 # empty root that holds only the binary and a mounted /proc and /sys, inside
 # a network namespace, as in a container image of another distribution.
-#
-#   [ near ] ksd0 198.51.100.1/24 ===== ksd1 198.51.100.2/24 [ far ]
-#            default via .2                + 203.0.113.10/32 ("the internet")
-#
-# near runs the chrooted ksctl (allowing 198.51.100.0/24, the "LAN"); far
-# records every UDP datagram to port 9000 by its text.
+# The bed is tests/lib/pair.sh: near runs the chrooted ksctl (allowing
+# 198.51.100.0/24, the "LAN"); far records every UDP datagram by its text.
 #
 # usage: tests/deploy/dist.sh   (as root; V=1 shows every log)
 set -u
 source "$(dirname "$0")/../lib/report.sh"
+source "$(dirname "$0")/../lib/pair.sh"
 
 DIST=${KSCTL_DIST:-${KSCTL_BUILD:-$KS_TOP/build}/dist/ksctl}
 RUN=$$-$RANDOM
 NEAR=ksd-near-$RUN
 FAR=ksd-far-$RUN
 ROOT=$KS_LOGDIR/root
-RECV_PID=
 
 cleanup() {
 	[ -e "/run/netns/$NEAR" ] && nsenter --net="/run/netns/$NEAR" "$DIST" down >/dev/null 2>&1
-	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null && wait "$RECV_PID" 2>/dev/null
-	[ -e "/run/netns/$NEAR" ] && ip netns del "$NEAR"
-	[ -e "/run/netns/$FAR" ] && ip netns del "$FAR"
+	pair_destroy
 	rm -rf "$KS_LOGDIR"
 }
 trap cleanup EXIT
@@ -42,41 +36,12 @@ chrooted() {
 }
 
 setup() {
-	ip netns add "$NEAR" && ip netns add "$FAR" || return 1
-	ip link add ksd0 netns "$NEAR" type veth peer name ksd1 netns "$FAR" || return 1
-	ip -n "$NEAR" addr add 198.51.100.1/24 dev ksd0
-	ip -n "$FAR" addr add 198.51.100.2/24 dev ksd1
-	ip -n "$FAR" addr add 203.0.113.10/32 dev ksd1
-	ip -n "$NEAR" link set lo up && ip -n "$FAR" link set lo up
-	ip -n "$NEAR" link set ksd0 up && ip -n "$FAR" link set ksd1 up
-	ip -n "$NEAR" route add default via 198.51.100.2
-	ip netns exec "$FAR" python3 -u -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 9000))
-while True:
-    data, _ = s.recvfrom(2048)
-    print(data.decode(errors="replace"), flush=True)
-' > "$KS_LOGDIR/received" 2>&1 &
-	RECV_PID=$!
-	wait_until 5 far_listening || return 1
+	pair_create "$NEAR" "$FAR" ksd0 ksd1 || return 1
 	mkdir -p "$ROOT/proc" "$ROOT/sys" && cp "$DIST" "$ROOT/ksctl"
 }
 
-far_listening() { ip netns exec "$FAR" ss -Hlun 'sport = :9000' | grep -q .; }
-
-# send DEST TAG N: N datagrams "TAG" from near to DEST:9000.
-send() {
-	nsenter --net="/run/netns/$NEAR" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(int(sys.argv[3])):
-    try: s.sendto(sys.argv[2].encode(), (sys.argv[1], 9000))
-    except OSError: pass
-' "$1" "$2" "$3"
-}
-
-arrived() { grep -cx "$1" "$KS_LOGDIR/received" || true; }
+send() { pair_send "$@"; }
+arrived() { pair_arrived "$1"; }
 arrived_at_least() { [ "$(arrived "$1")" -ge "$2" ]; }
 
 drops() { # packets dropped (IPv4) per the chrooted `stats --json`

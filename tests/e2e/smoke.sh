@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The namespace smoke suite: ksctl on a plain veth pair, no tunnel.
-#
-#   [ near ] kseth0 198.51.100.1/24 ===== kseth1 198.51.100.2/24 [ far ]
-#            default via .2                  + 203.0.113.10/32 (the "public host")
-#
-# near runs ksctl (allowing 198.51.100.0/24, so .2 is the LAN and
-# 203.0.113.10 is the internet); far counts what arrives, by probe tag.
+# The namespace smoke suite: ksctl on a plain veth pair, no tunnel
+# (tests/lib/pair.sh): near runs ksctl, allowing 198.51.100.0/24, so .2 is
+# the LAN and 203.0.113.10 the internet; far counts what arrives, by tag.
 set -u
 source "$(dirname "$0")/../lib/report.sh"
+source "$(dirname "$0")/../lib/pair.sh"
 
 RUN_ID=$$
 NEAR=ks-near-$RUN_ID
@@ -16,12 +13,9 @@ FAR=ks-far-$RUN_ID
 PIN_MNT=$KS_LOGDIR/bpf
 PIN_ROOT=$PIN_MNT/ksctl
 CGROUP_DIR=
-RECV_PID=
 
 cleanup() {
-	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null && wait "$RECV_PID" 2>/dev/null
-	ip netns del "$NEAR" 2>/dev/null
-	ip netns del "$FAR" 2>/dev/null
+	pair_destroy
 	[ -n "$CGROUP_DIR" ] && rmdir "$CGROUP_DIR" 2>/dev/null
 	umount "$PIN_MNT" 2>/dev/null
 	rm -rf "$KS_LOGDIR"
@@ -33,51 +27,17 @@ near() { nsenter --net="/run/netns/$NEAR" "$@"; }
 ks() { near "$KSCTL" "$@" --pin-dir "$PIN_ROOT"; }
 
 setup() {
-	ip netns add "$NEAR"
-	ip netns add "$FAR"
-	ip link add kseth0 netns "$NEAR" type veth peer name kseth1 netns "$FAR"
-	ip -n "$NEAR" addr add 198.51.100.1/24 dev kseth0
-	ip -n "$FAR" addr add 198.51.100.2/24 dev kseth1
-	ip -n "$FAR" addr add 203.0.113.10/32 dev kseth1
-	for ns in "$NEAR" "$FAR"; do
-		ip -n "$ns" link set lo up
-	done
-	ip -n "$NEAR" link set kseth0 up
-	ip -n "$FAR" link set kseth1 up
-	ip -n "$NEAR" route add default via 198.51.100.2
+	pair_create "$NEAR" "$FAR" kseth0 kseth1 || return 1
 	mkdir -p "$PIN_MNT"
 	mount -t bpf bpf "$PIN_MNT"
-	# The far side records every UDP datagram it receives on port 9000, by its text.
-	ip netns exec "$FAR" python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 9000))
-while True:
-    data, _ = s.recvfrom(2048)
-    print(data.decode(errors="replace"), flush=True)
-' > "$KS_LOGDIR/received" 2>&1 &
-	RECV_PID=$!
-	wait_until 5 far_listening
 }
 
-far_listening() { ip netns exec "$FAR" ss -Hlun 'sport = :9000' | grep -q .; }
-
-# send DEST TAG N [wrapper...]: N datagrams "TAG" from near to DEST:9000.
-send() {
-	local dest=$1 tag=$2 n=$3; shift 3
-	near "$@" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(int(sys.argv[3])):
-    try: s.sendto(sys.argv[2].encode(), (sys.argv[1], 9000))
-    except OSError: pass
-' "$dest" "$tag" "$n"
-}
+send() { pair_send "$@"; }
 
 # arrived TAG: how many datagrams tagged TAG reached far (after the sender's packets had time to land).
 arrived() {
 	sleep 0.2
-	grep -cx "$1" "$KS_LOGDIR/received" || true
+	pair_arrived "$1"
 }
 
 counter() { # counter VERDICT REASON: packets so far
