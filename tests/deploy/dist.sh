@@ -15,6 +15,7 @@ DIST=${KSCTL_DIST:-${KSCTL_BUILD:-$KS_TOP/build}/dist/ksctl}
 RUN=$$-$RANDOM
 NEAR=ksd-near-$RUN
 FAR=ksd-far-$RUN
+PAIR_NEAR=$NEAR PAIR_FAR=$FAR
 ROOT=$KS_LOGDIR/root
 
 cleanup() {
@@ -36,7 +37,7 @@ chrooted() {
 }
 
 setup() {
-	pair_create "$NEAR" "$FAR" ksd0 ksd1 || return 1
+	pair_create ksd0 ksd1 || return 1
 	mkdir -p "$ROOT/proc" "$ROOT/sys" && cp "$DIST" "$ROOT/ksctl"
 }
 

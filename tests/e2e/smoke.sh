@@ -10,6 +10,7 @@ source "$(dirname "$0")/../lib/pair.sh"
 RUN_ID=$$
 NEAR=ks-near-$RUN_ID
 FAR=ks-far-$RUN_ID
+PAIR_NEAR=$NEAR PAIR_FAR=$FAR
 PIN_MNT=$KS_LOGDIR/bpf
 PIN_ROOT=$PIN_MNT/ksctl
 CGROUP_DIR=
@@ -27,7 +28,7 @@ near() { nsenter --net="/run/netns/$NEAR" "$@"; }
 ks() { near "$KSCTL" "$@" --pin-dir "$PIN_ROOT"; }
 
 setup() {
-	pair_create "$NEAR" "$FAR" kseth0 kseth1 || return 1
+	pair_create kseth0 kseth1 || return 1
 	mkdir -p "$PIN_MNT"
 	mount -t bpf bpf "$PIN_MNT"
 }
