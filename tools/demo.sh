@@ -98,6 +98,10 @@ say "(a DNS query to the LAN's server: private destinations are allowed)"
 
 step "The counters: what ksctl passed and dropped, and why"
 show "ksctl stats" ks stats
+say "pass fwmark: the encrypted WireGuard packets (wg-quick marks them 0xca6c)."
+say "pass link_layer: ARP and IPv6 neighbour discovery, which the tunnel needs."
+say "pass allowlist: the LAN DNS query.  drop ipv4/ipv6: the attempts above,"
+say "plus the kernel's own IPv6 chatter on eth0 (multicast listener reports)."
 
 step "The tunnel comes back: no need to touch ksctl"
 bed_tunnel_up
