@@ -259,6 +259,7 @@ t_restart_cycles() {
 			{ prober_stop; die "cycle $i: the prober's ping did not come through the tunnel"; }
 	done
 	prober_stop
+	bed_ksctl status -q || die "status -q: not in force after the cycles (wg0 is a new interface each time)"
 	expect_nothing_out "10 wg-quick down/up cycles under a prober"
 	[ "$(bed_count tunnel_udp6)" -gt 0 ] || die "the prober's IPv6 UDP never arrived through the tunnel"
 	proved "10 wg-quick down/up cycles under a continuous prober: 0 leaked, $(tunnel_total) prober packets arrived through the tunnel, which worked after every up with ksctl untouched"
@@ -569,6 +570,27 @@ t_late_interface() {
 	proved "an interface added after up: status -q exits $rc and names it UNPROTECTED, probes leave through it; 'ksctl up' again covers it and they stop"
 }
 
+# eth0 goes down and up (a cable, a driver reset): the kernel keeps the
+# attachment, so there is no moment without the kill switch.
+t_link_flap() {
+	need_ksctl || return 0
+	given on up
+	bed_vpn ip link set eth0 down
+	bed_vpn ip link set eth0 up
+	# Link down took the routes with it: what a DHCP client would restore.
+	bed_vpn ip route replace default via "$GW4"
+	bed_vpn ip -6 route replace default via "$GW6"
+	bed_ksctl status -q || die "status -q: not in force after the flap"
+	bed_counts_reset
+	leak_attempts eth0
+	expect_nothing_out "forced attempts after the flap"
+	bed_tunnel_wait 10 || die "the tunnel did not come back after the flap"
+	bed_probe_icmp "$PUB4"
+	bed_wait_count tunnel_icmp4 1 || die "nothing arrived through the tunnel after the flap"
+	control_without_ksctl "forced attempts after the flap" leak_attempts eth0
+	proved "after eth0 went down and up, status is in force, forced probes are blocked (they arrive without ksctl) and the tunnel carries traffic again"
+}
+
 # wg-quick brings wg0 up before it sets the fwmark, so the first handshake
 # initiation can leave unmarked: ksctl drops it (fail closed) and WireGuard
 # retries only after 5 s. `FwMark = 51820` in [Interface] marks the socket
@@ -597,7 +619,7 @@ FwMark = 51820" > "$conf"
 
 SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_config restart_cycles
 	loader_gone loader_gone_clsact ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
-	port_forward_reply forwarded_traffic late_interface early_handshake down_leaks)
+	port_forward_reply forwarded_traffic late_interface link_flap early_handshake down_leaks)
 
 main() {
 	local name
