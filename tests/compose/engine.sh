@@ -33,9 +33,16 @@ engine_apt() {
 		-o Dir::Cache::archives="$apt/archives" -o APT::Sandbox::User=root "$@"
 }
 
+# engine_fetch: once per cache; a lock keeps two first runs from racing.
 engine_fetch() {
 	[ -x "$ENGINE_ROOT/usr/sbin/dockerd" ] && return 0
-	local apt=$KS_CACHE/apt keyring=/usr/share/keyrings/debian-archive-keyring.gpg debs p
+	mkdir -p "$KS_CACHE" || return 1
+	(flock 9 && engine_fetch_locked) 9> "$KS_CACHE/engine.lock"
+}
+
+engine_fetch_locked() {
+	[ -x "$ENGINE_ROOT/usr/sbin/dockerd" ] && return 0
+	local apt=$KS_CACHE/apt keyring=/usr/share/keyrings/debian-archive-keyring.gpg debs p pkgs
 	[ -s "$keyring" ] || { echo "engine: $keyring is missing: apt-get install debian-archive-keyring" >&2; return 1; }
 	mkdir -p "$apt/lists/partial" "$apt/cache" "$apt/archives/partial"
 	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(engine_mirror)" bookworm "$keyring" "$(engine_mirror)" trixie \
@@ -44,11 +51,10 @@ engine_fetch() {
 	engine_apt apt-get update > "$apt/update.log" 2>&1 ||
 		{ tail -n 5 "$apt/update.log" >&2; return 1; }
 	debs=$(mktemp -d "$KS_CACHE/debs.XXXXXX")
-	(
-		cd "$debs" || exit 1
-		engine_apt apt-get download $(for p in $ENGINE_TRIXIE; do echo "$p/trixie"; done) \
-			$(for p in $ENGINE_BOOKWORM; do echo "$p/bookworm"; done)
-	) > "$debs.log" 2>&1 || { tail -n 5 "$debs.log" >&2; rm -rf "$debs" "$debs.log"; return 1; }
+	pkgs=()
+	for p in $ENGINE_TRIXIE; do pkgs+=("$p/trixie"); done
+	for p in $ENGINE_BOOKWORM; do pkgs+=("$p/bookworm"); done
+	(cd "$debs" && engine_apt apt-get download "${pkgs[@]}") > "$debs.log" 2>&1 || { tail -n 5 "$debs.log" >&2; rm -rf "$debs" "$debs.log"; return 1; }
 	rm -rf "$ENGINE_ROOT.tmp" && mkdir -p "$ENGINE_ROOT.tmp"
 	for p in "$debs"/*.deb; do dpkg -x "$p" "$ENGINE_ROOT.tmp" || return 1; done
 	rm -rf "$debs" "$debs.log" "$ENGINE_ROOT"

@@ -41,7 +41,14 @@ image_umount_under() {
 	done
 }
 
+# image_rootfs: once per cache; a lock keeps two first runs from racing.
 image_rootfs() {
+	[ -s "$IMAGE_TARBALL" ] && return 0
+	mkdir -p "$KS_CACHE" || return 1
+	(flock 9 && image_rootfs_locked) 9> "$KS_CACHE/rootfs.lock"
+}
+
+image_rootfs_locked() {
 	[ -s "$IMAGE_TARBALL" ] && return 0
 	command -v debootstrap >/dev/null ||
 		{ echo "image: debootstrap is missing: apt-get install debootstrap" >&2; return 1; }

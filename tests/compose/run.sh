@@ -126,8 +126,7 @@ write_configs() {
 		AllowedIPs = 0.0.0.0/0
 		PersistentKeepalive = 25
 	EOF
-	# The provider's interface has another name than wg0: wireguard-go's
-	# control sockets must never collide.
+	# Another name than wg0, so that the two ends never mix in a log.
 	cat > "$p/wgprov.conf" <<-EOF
 		[Interface]
 		PrivateKey = $(cat "$k/server/private")
@@ -154,7 +153,7 @@ write_configs() {
 prerequisites() {
 	local missing=() c
 	[ "$(id -u)" = 0 ] || { skip_test "needs root"; return; }
-	for c in debootstrap dpkg apt-get wg tcpdump nsenter python3 bpftool mknod; do
+	for c in debootstrap dpkg apt-get tar flock ip wg tcpdump nsenter unshare python3 bpftool; do
 		command -v "$c" > /dev/null || missing+=("$c")
 	done
 	[ ${#missing[@]} = 0 ] || { skip_test "missing commands: ${missing[*]} (make deps)"; return; }
@@ -184,7 +183,7 @@ test_engine_and_image() {
 test_up() {
 	write_configs
 	dc config --quiet
-	dc up -d
+	dc up -d --pull never
 	is_healthy wireguard || die "wireguard is '$(health wireguard)' after up"
 	[ "$(docker inspect -f '{{.State.Running}}' "$(cid speedtest-tracker)")" = true ] ||
 		die "the consumer is not running"
@@ -351,7 +350,7 @@ test_down() {
 test_gate_closed() {
 	DC_ENV=$RUN/env.bad
 	{ cat "$RUN/env"; echo KS_FWMARK=not-a-mark; } > "$DC_ENV"
-	if dc up -d; then die "compose up succeeded with a kill switch that cannot be in force"; fi
+	if dc up -d --pull never; then die "compose up succeeded with a kill switch that cannot be in force"; fi
 	[ "$(health wireguard)" = unhealthy ] || die "wireguard is '$(health wireguard)', not unhealthy"
 	docker logs "$(cid wireguard)" 2>&1 | grep -F 'not-a-mark' || die "ksctl-init did not name the bad mark"
 	[ "$(docker inspect -f '{{.State.StartedAt}}' "$(cid speedtest-tracker)")" = 0001-01-01T00:00:00Z ] ||
@@ -360,20 +359,33 @@ test_gate_closed() {
 	proved "KS_FWMARK=not-a-mark: ksctl-init names it, wireguard unhealthy, consumer never started (the normal run started it)"
 }
 
-line=$(run_test compose_prerequisites prerequisites)
-echo "$line"
-case $line in
-*"] PASS"*) ;;
-*"] SKIP"*) exit 0 ;;
-*) exit 1 ;;
-esac
-image_rootfs > "$KS_LOGDIR/rootfs.log" 2>&1 && engine_start > "$KS_LOGDIR/engine.log" 2>&1 ||
-	{ echo "[compose_engine] FAIL  engine or image did not come up"; sed 's/^/    /' "$KS_LOGDIR"/rootfs.log "$KS_LOGDIR"/engine.log | tail -n 40; exit 1; }
-run_test compose_engine_image test_engine_and_image
-run_test compose_up test_up
-run_test compose_health_gate test_health_gate
-run_test compose_tunnel test_tunnel
-run_test compose_stats test_stats
-run_test compose_tunnel_down test_tunnel_down
-run_test compose_down test_down
-run_test compose_gate_closed test_gate_closed
+# The whole run in one function: bash parses it before running it, so that
+# an edit of this file during a run cannot change what the run does.
+# critical NAME FUNC: run_test, and stop the suite when it does not pass
+# (every later test needs it): SKIP stops it as a success, FAIL as a failure.
+critical() {
+	local out
+	out=$(run_test "$@")
+	echo "$out"
+	case $out in
+	"[$1] PASS"*) ;;
+	"[$1] SKIP"*) exit 0 ;;
+	*) exit 1 ;;
+	esac
+}
+
+main() {
+	critical compose_prerequisites prerequisites
+	image_rootfs > "$KS_LOGDIR/rootfs.log" 2>&1 && engine_start > "$KS_LOGDIR/engine.log" 2>&1 ||
+		{ echo "[compose_engine] FAIL  engine or image did not come up"; sed 's/^/    /' "$KS_LOGDIR"/rootfs.log "$KS_LOGDIR"/engine.log | tail -n 40; exit 1; }
+	critical compose_engine_image test_engine_and_image
+	critical compose_up test_up
+	run_test compose_health_gate test_health_gate
+	run_test compose_tunnel test_tunnel
+	run_test compose_stats test_stats
+	run_test compose_tunnel_down test_tunnel_down
+	run_test compose_down test_down
+	run_test compose_gate_closed test_gate_closed
+}
+
+main "$@"; exit
