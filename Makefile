@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I/usr/include/$(MULTIA
 # Debian packages: to build, to test, to benchmark. `make deps` installs the missing ones.
 DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cppcheck clang-tidy
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl
 DEPS_BENCH := iptables nftables iperf3
 DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 

@@ -194,7 +194,7 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 		enum ks_prog which = link->ethernet ? KS_PROG_ETH : KS_PROG_L3;
 		int prog_fd = bpf_program__fd(loader_prog(skel, which)), old_fd = -1, ret;
 		struct tc_attachment att = { 0 };
-		enum tc_kind kind;
+		enum tc_kind kind, switch_from = TC_NONE;
 
 		if (link->loopback)
 			continue;
@@ -208,7 +208,12 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 		}
 		if (kind == TC_NONE)
 			kind = preferred;
-		ret = tc_attach(link->ifindex, kind, prog_fd, old_fd);
+		/* Another kind asked for: the new one is attached before the old one goes. */
+		if (o->attach != TC_NONE && kind != o->attach) {
+			switch_from = kind;
+			kind = o->attach;
+		}
+		ret = tc_attach(link->ifindex, kind, prog_fd, switch_from == TC_NONE ? old_fd : -1);
 		if (ret == -EOPNOTSUPP && kind == TC_TCX && o->attach != TC_TCX) {
 			preferred = kind = TC_CLSACT; /* a kernel before 6.6 */
 			ret = tc_attach(link->ifindex, kind, prog_fd, old_fd);
@@ -221,6 +226,9 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 			continue;
 		}
 		by_kind[kind]++;
+		if (switch_from != TC_NONE && tc_detach(link->ifindex, switch_from, old_fd) < 0)
+			pr_warn("%s: the %s attachment could not be removed: it stays, beside the %s one", link->name,
+				tc_kind_name(switch_from), tc_kind_name(kind));
 		pr_debug("%s: %s %s", link->name, tc_kind_name(kind), old_fd >= 0 || att.clsact_id ? "replaced" : "attached");
 	}
 	free(links);

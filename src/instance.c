@@ -52,16 +52,25 @@ void instance_init(struct instance *inst)
 		inst->map_fd[i] = -1;
 }
 
-void instance_close(struct instance *inst)
+static void close_fds(struct instance *inst)
 {
-	if (inst->state)
-		munmap(inst->state, sizeof(*inst->state));
 	for (int i = 0; i < KS_PROG_COUNT; i++)
 		if (inst->prog_fd[i] >= 0)
 			close(inst->prog_fd[i]);
 	for (int i = 0; i < KS_MAP_COUNT; i++)
 		if (inst->map_fd[i] >= 0)
 			close(inst->map_fd[i]);
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		inst->prog_fd[i] = -1;
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		inst->map_fd[i] = -1;
+}
+
+void instance_close(struct instance *inst)
+{
+	if (inst->state)
+		munmap(inst->state, sizeof(*inst->state));
+	close_fds(inst);
 	instance_init(inst);
 }
 
@@ -149,14 +158,16 @@ static int open_pins(struct instance *inst)
 		if (inst->prog_fd[i] >= 0 && bpf_obj_get_info_by_fd(inst->prog_fd[i], &info, &len) == 0)
 			inst->prog_id[i] = info.id;
 	}
-	if (!found)
+	if (found && !maps_complete(inst)) {
+		/* Another ksctl version's layout: look for it through the kernel instead. */
+		pr_warn("the pins in %s lack maps this ksctl needs (another version?): ignoring them", inst->pin_dir);
+		for (int i = 0; i < KS_PROG_COUNT; i++)
+			inst->prog_id[i] = 0;
+		close_fds(inst);
 		return 0;
-	if (!maps_complete(inst)) {
-		pr_err("incomplete pins in %s: remove that directory (the attachments stay in force), then run 'ksctl up'",
-		       inst->pin_dir);
-		return -ENOENT;
 	}
-	inst->source = SOURCE_PINS;
+	if (found)
+		inst->source = SOURCE_PINS;
 	return 0;
 }
 

@@ -65,6 +65,22 @@ static void pin_path(char *out, size_t size, const char *pin_dir, const char *na
 	snprintf(out, size, "%s/%s", pin_dir, name);
 }
 
+/* Does the pin at @path hold the same object as @fd? */
+static bool pinned_is(const char *path, int fd)
+{
+	struct bpf_map_info a = { 0 }, b = { 0 };
+	__u32 len = sizeof(a);
+	int pinned = bpf_obj_get(path);
+	bool same;
+
+	if (pinned < 0)
+		return false;
+	same = bpf_obj_get_info_by_fd(pinned, &a, &len) == 0 && (len = sizeof(b)) &&
+	       bpf_obj_get_info_by_fd(fd, &b, &len) == 0 && a.id == b.id;
+	close(pinned);
+	return same;
+}
+
 int loader_pin(struct killswitch *skel, const char *pin_dir)
 {
 	char path[PATH_MAX + 32];
@@ -74,8 +90,8 @@ int loader_pin(struct killswitch *skel, const char *pin_dir)
 		return -errno;
 	for (int i = 0; i < KS_MAP_COUNT; i++) {
 		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
-		if (reused(i) && access(path, F_OK) == 0)
-			continue; /* the same map */
+		if (pinned_is(path, bpf_map__fd(loader_map(skel, i))))
+			continue;
 		if (unlink(path) < 0 && errno != ENOENT)
 			return -errno;
 		ret = bpf_obj_pin(bpf_map__fd(loader_map(skel, i)), path);

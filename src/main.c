@@ -80,7 +80,8 @@ int usage_error(const char *command, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nUsage: ksctl %s\n", c ? c->usage : command);
+	/* One line: the problem, then where the usage is. */
+	fprintf(stderr, ": see 'ksctl help%s%s'\n", c ? " " : "", c ? c->name : "");
 	return EXIT_USAGE;
 }
 

@@ -184,6 +184,20 @@ assert n == [1], n'
 	proved "up under ip netns exec holds after exit (0/4 leaked); status, stats, up and down find it by id"
 }
 
+# Pins from another version (a map missing) must not lock anyone out.
+test_foreign_pins() {
+	ks up -a 198.51.100.0/24 2>/dev/null
+	rm "$PIN_ROOT"/netns-*/table4
+	ks status -q 2>"$KS_LOGDIR/err" || die "status lost the kill switch: $(cat "$KS_LOGDIR/err")"
+	grep -q "lack maps this ksctl needs" "$KS_LOGDIR/err" || die "no word about the pins: $(cat "$KS_LOGDIR/err")"
+	ks up -a 198.51.100.0/24 2>/dev/null || die "up over foreign pins failed"
+	[ -e "$PIN_ROOT"/netns-*/table4 ] || die "up did not pin again"
+	ks status --json 2>&1 | grep -q '"source":"pins".*"egress_programs":1' || die "after up: $(ks status --json)"
+	send 203.0.113.10 foreign-pins 3
+	[ "$(arrived foreign-pins)" -eq 0 ] || die "leak"
+	proved "pins missing a map: status warns and finds it through the kernel; up replaces it, one program, pinned again"
+}
+
 test_clsact() {
 	ks down >/dev/null 2>&1
 	ks up -a 198.51.100.0/24 --attach clsact 2>/dev/null
@@ -193,10 +207,18 @@ test_clsact() {
 	ks up -a 198.51.100.0/24 2>/dev/null # keeps what is attached
 	ks status | grep -q 'kseth0 *protected by clsact' || die "re-up changed the attachment kind"
 	[ "$(near tc filter show dev kseth0 egress | grep -c 'handle 0x6b73')" -eq 1 ] || die "not exactly one clsact filter"
+	# Asked for explicitly, the kind switches: new first, then the old one goes.
+	ks up -a 198.51.100.0/24 --attach tcx 2>/dev/null
+	ks status | grep -q 'kseth0 *protected by tcx' || die "--attach tcx did not switch"
+	[ "$(near tc filter show dev kseth0 egress | grep -c 'handle 0x6b73')" -eq 0 ] || die "the clsact filter stayed"
+	ks up -a 198.51.100.0/24 --attach clsact 2>/dev/null
+	ks status --json | grep -q '"attach":"clsact","egress_programs":1' || die "back to clsact: $(ks status --json)"
+	send 203.0.113.10 clsact-switched 3
+	[ "$(arrived clsact-switched)" -eq 0 ] || die "leak after switching kinds"
 	ks down 2>/dev/null
 	[ "$(near tc filter show dev kseth0 egress | grep -c 'handle 0x6b73')" -eq 0 ] || die "down left the filter"
 	ks up -a 198.51.100.0/24 2>/dev/null
-	proved "clsact attachment blocks (0/3), re-up replaces in place (one filter), down removes it"
+	proved "clsact blocks (0/3), re-up replaces in place (one filter), --attach switches tcx<->clsact, down removes it"
 }
 
 test_cgroup_mode() {
@@ -245,6 +267,7 @@ run_test smoke_allow_add_del test_allow_add_del
 run_test smoke_bad_input test_bad_input
 run_test smoke_no_privilege test_no_privilege
 run_test smoke_loader_gone test_loader_gone_private_mounts
+run_test smoke_foreign_pins test_foreign_pins
 run_test smoke_clsact test_clsact
 run_test smoke_cgroup_mode test_cgroup_mode
 run_test smoke_down test_down
