@@ -3,12 +3,14 @@
 # make bench: what ksctl's egress filter costs, next to no filter, the
 # reference article's iptables kill switch and the same in nftables.
 #
-# Every configuration runs in every repetition, in a rotating order, so
-# drift on this 2-core VM hits all of them alike. Writes
+# Every configuration runs in every repetition, in a rotating order, each
+# right after a run with no filter, so drift on this 2-core VM hits all of
+# them alike and every figure has a neighbour to be compared with. Writes
 # build/bench/results.json and build/bench/bench.svg, prints a table.
 #
 #   QUICK=1    one short repetition (for make test: < 60 s, no figures asserted)
-#   REPS=N     repetitions (default 5), DURATION=S seconds per measurement (3)
+#   PAIRED=0   no extra no-filter run before each configuration (quick mode)
+#   REPS=N     repetitions (default 5), DURATION=S seconds per measurement (2)
 #   CONFIGS="none ksctl-tc ..."  a subset (default: all)
 #   KSCTL=PATH the binary under test (default build/ksctl)
 set -euo pipefail
@@ -19,9 +21,10 @@ KS_TOP=${KS_TOP:-$(cd "$BENCH_SRC/../.." && pwd)}
 BENCH_OUT=${BENCH_OUT:-$KS_TOP/build/bench}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	REPS=1 DURATION=0.5 CP_REPS=3 CP_LARGE_REPS=1
+	REPS=1 DURATION=0.5 CP_REPS=3 CP_LARGE_REPS=1 TEST_RUN_REPEAT=200000 PAIRED=0
 else
-	REPS=${REPS:-5} DURATION=${DURATION:-3} CP_REPS=${CP_REPS:-20} CP_LARGE_REPS=${CP_LARGE_REPS:-5}
+	REPS=${REPS:-5} DURATION=${DURATION:-2} CP_REPS=${CP_REPS:-20} CP_LARGE_REPS=${CP_LARGE_REPS:-5}
+	TEST_RUN_REPEAT=${TEST_RUN_REPEAT:-5000000} PAIRED=${PAIRED:-1}
 fi
 ALL_CONFIGS="none iptables-nft iptables-legacy nftables ksctl-tc ksctl-tcx ksctl-clsact ksctl-cgroup
 	ksctl-tc-4 ksctl-tc-1000 ksctl-tc-10000 ksctl-tc-100000"
@@ -101,7 +104,10 @@ measure_config() {
 	read -r v leaked < <(wl_drop64)
 	sample drop "$c" "$(drop_action "$c")" "$v"
 	[ "$c" = none ] || (( leaked < 10 )) || { say "$c leaked $leaked blocked packets"; return 1; }
-	case $c in ksctl-tc* | ksctl-tcx | ksctl-clsact | ksctl-cgroup) sample bpf "$c" udp64 "$(wl_bpf_ns "$c")" ;; esac
+	case $c in ksctl-*)
+		sample bpf "$c" udp64 "$(wl_bpf_ns "$c")"
+		sample testrun "$c" frame "$(wl_test_run_ns "$c")" ;;
+	esac
 	config_clear "$c"
 	CURRENT=
 	# The article's rule set rejects; the same rules ending in DROP, for the drop path only.
@@ -115,10 +121,22 @@ measure_config() {
 	esac
 }
 
+# No filter, the workloads only: measured right before every configuration,
+# so that each figure has a neighbour to be compared with (the paired ratio).
+measure_none_pair() {
+	local p50 p99
+	sample perf none udp64 "$(wl_udp64)"
+	sample perf none tcp "$(wl_tcp)"
+	read -r p50 p99 < <(wl_rr)
+	sample perf none rr "$p50"
+	sample p99 none rr "$p99"
+}
+
 measure_empty() {
 	CURRENT=empty
 	config_apply empty
 	sample bpf empty udp64 "$(wl_bpf_ns empty)"
+	sample testrun empty frame "$(wl_test_run_ns empty)"
 	config_clear empty
 	CURRENT=
 }
@@ -144,7 +162,10 @@ main() {
 		order=()
 		for (( i = 0; i < n; i++ )); do order+=("${active[(i + rep) % n]}"); done
 		say "repetition $(( rep + 1 ))/$REPS: ${order[*]}"
-		for c in "${order[@]}"; do measure_config "$c"; done
+		for c in "${order[@]}"; do
+			[ "$c" = none ] || [ "$PAIRED" != 1 ] || measure_none_pair
+			measure_config "$c"
+		done
 		measure_empty
 	done
 	say "control plane: up x$CP_REPS, stats x$CP_REPS, up with 100000 prefixes x$CP_LARGE_REPS"
@@ -157,4 +178,4 @@ main() {
 	say "wrote $BENCH_OUT/results.json and $BENCH_OUT/bench.svg"
 }
 
-main "$@"
+main "$@"; exit $?

@@ -39,15 +39,32 @@ def machine():
 
 
 def load(path):
-    samples = defaultdict(list)
+    samples, ordered = defaultdict(list), []
     with open(path) as f:
         for line in f:
             kind, config, workload, value = line.rstrip("\n").split("\t")
             samples[(kind, config, workload)].append(float(value))
-    return samples
+            ordered.append((kind, config, workload, float(value)))
+    return samples, ordered
 
 
-def build(samples, reps, configs, skipped):
+def paired_ratios(ordered):
+    """Each filtered figure over the no-filter figure measured just before it."""
+    last_none, pairs = {}, defaultdict(list)
+    for kind, config, workload, value in ordered:
+        if kind not in ("perf", "p99"):
+            continue
+        if config == "none":
+            last_none[(kind, workload)] = value
+        elif (kind, workload) in last_none and value:
+            base = last_none[(kind, workload)]
+            pairs[(kind, config, workload)].append(base / value if workload == "rr" else value / base)
+    return pairs
+
+
+def build(loaded, reps, configs, skipped):
+    samples, ordered = loaded
+    pairs = paired_ratios(ordered)
     results = []
     for workload, unit in UNITS.items():
         base = samples.get(("perf", "none", workload))
@@ -58,6 +75,10 @@ def build(samples, reps, configs, skipped):
                 continue
             entry = {"config": config, "workload": workload, "unit": unit, **summary(values)}
             entry["ratio"] = ratio(entry["median"], base_median, workload == "rr")
+            paired = pairs.get(("perf", config, workload))
+            entry["paired_ratio"] = round(statistics.median(paired), 3) if paired else (1.0 if config == "none" else None)
+            if paired:
+                entry["paired_min"], entry["paired_max"] = round(min(paired), 3), round(max(paired), 3)
             entry["spread"] = round((entry["max"] - entry["min"]) / entry["median"], 3) if entry["median"] else None
             p99 = samples.get(("p99", config, workload))
             if p99:
@@ -67,6 +88,8 @@ def build(samples, reps, configs, skipped):
             results.append(entry)
     bpf = {c: round(statistics.median(v), 2) for (k, c, _), v in samples.items() if k == "bpf"}
     net = {c: round(ns - bpf["empty"], 2) for c, ns in bpf.items() if c != "empty"} if "empty" in bpf else {}
+    test_run = {c: round(statistics.median(v), 2) for (k, c, _), v in samples.items() if k == "testrun"}
+    test_run_net = {c: round(ns - test_run["empty"], 2) for c, ns in test_run.items() if c != "empty"} if "empty" in test_run else {}
     passing = samples.get(("drop", "none", "pass"))
     drop_path = []
     for (kind, config, action), values in samples.items():
@@ -84,6 +107,8 @@ def build(samples, reps, configs, skipped):
         "results": results,
         "bpf_ns_per_packet": bpf,
         "bpf_net_ns_per_packet": net,
+        "bpf_test_run_ns": test_run,
+        "bpf_test_run_net_ns": test_run_net,
         "drop_path": drop_path,
     }
     for key in ("up_ms", "stats_ms", "up_100000_ms"):
@@ -98,7 +123,8 @@ def build(samples, reps, configs, skipped):
 def fmt(entry, scale=1.0, digits=1):
     if not entry:
         return "-"
-    return f"{entry['median'] / scale:.{digits}f} ({entry['ratio']:.3f})" if entry.get("ratio") is not None else f"{entry['median'] / scale:.{digits}f}"
+    r = entry.get("paired_ratio")
+    return f"{entry['median'] / scale:.{digits}f} ({r:.3f})" if r is not None else f"{entry['median'] / scale:.{digits}f}"
 
 
 def table(out, configs):
@@ -106,18 +132,21 @@ def table(out, configs):
     drops = defaultdict(dict)
     for e in out["drop_path"]:
         drops[e["config"]][e["action"]] = e
-    head = f"{'config':<17} {'udp64 kpps (x none)':>21} {'tcp Gbit/s (x none)':>20} {'rr p50 us (none/x)':>19} {'rr p99 us':>10} {'bpf ns (net)':>13} {'drop kpps':>16}"
-    lines = [f"ksctl benchmark: {out['machine']}, kernel {out['kernel']}, {out['repetitions']} repetition(s); median (ratio)", head, "-" * len(head)]
+    head = f"{'config':<17} {'udp64 kpps (x none)':>21} {'tcp Gbit/s (x none)':>20} {'rr p50 us (none/x)':>19} {'rr p99 us':>10} {'bpf ns (net)':>13} {'test_run (net)':>14} {'drop kpps':>16}"
+    lines = [f"ksctl benchmark: {out['machine']}, kernel {out['kernel']}, {out['repetitions']} repetition(s); median (paired ratio: median of each run over the no-filter run just before it)", head, "-" * len(head)]
     for c in configs:
         rr = by.get((c, "rr"))
         p99 = f"{rr['p99']['median']:.1f}" if rr and "p99" in rr else "-"
         ns = out["bpf_ns_per_packet"].get(c)
         bpf = f"{ns:.1f} ({out['bpf_net_ns_per_packet'][c]:.1f})" if ns is not None and c in out["bpf_net_ns_per_packet"] else "-"
+        tr = out["bpf_test_run_ns"].get(c)
+        trs = f"{tr:.1f} ({out['bpf_test_run_net_ns'][c]:.1f})" if tr is not None and c in out["bpf_test_run_net_ns"] else "-"
         d = drops.get(c, {})
         drop = " / ".join(f"{a[0]}:{d[a]['median'] / 1e3:.0f}" for a in sorted(d)) or "-"
-        lines.append(f"{c:<17} {fmt(by.get((c, 'udp64')), 1e3):>21} {fmt(by.get((c, 'tcp')), 1, 2):>20} {fmt(rr):>19} {p99:>10} {bpf:>13} {drop:>16}")
+        lines.append(f"{c:<17} {fmt(by.get((c, 'udp64')), 1e3):>21} {fmt(by.get((c, 'tcp')), 1, 2):>20} {fmt(rr):>19} {p99:>10} {bpf:>13} {trs:>14} {drop:>16}")
     if "empty" in out["bpf_ns_per_packet"]:
-        lines.append(f"empty tc program: {out['bpf_ns_per_packet']['empty']:.1f} ns per run (kernel accounting included)")
+        lines.append(f"empty tc program: {out['bpf_ns_per_packet']['empty']:.1f} ns per run (kernel accounting included), "
+                     f"{out['bpf_test_run_ns'].get('empty', 0):.1f} ns in BPF_PROG_TEST_RUN")
     for key, label in (("up_ms", "ksctl up"), ("up_100000_ms", "ksctl up, 100000 prefixes"), ("stats_ms", "ksctl stats --json")):
         if key in out:
             s = out[key]

@@ -98,3 +98,14 @@ filter_check() {
 		(( got < 10 )) || { echo "bench: $1 let $got of $sent packets to the blocked host $BLOCKED_ADDR through" >&2; return 1; }
 	fi
 }
+
+# test_run_ns CONFIG: the program's run time in the kernel's own test loop
+# (BPF_PROG_TEST_RUN, repeated), on one frame to the allowed receiver: no
+# per-run accounting and no network stack, so far less noise than bpf_ns.
+wl_test_run_ns() {
+	local pin
+	pin=$(ksctl_prog_pin "$1")
+	[ -s "$BENCH_OUT/frame.bin" ] || python3 "$BENCH_SRC/packet.py" "$SND_ADDR" "$RCV_ADDR" > "$BENCH_OUT/frame.bin"
+	snd taskset -c "$SND_CPU" bpftool prog run pinned "$pin" data_in "$BENCH_OUT/frame.bin" repeat "$TEST_RUN_REPEAT" |
+		awk '/duration/ { sub(/ns$/, "", $NF); print $NF }'
+}
