@@ -77,31 +77,20 @@ sum_counts() {
 tunnel_total() { sum_counts tunnel_{tcp,udp,icmp}{4,6}; }
 total_at_least() { [ "$("$1")" -ge "$2" ]; }
 
-# The consumer tries UDP, TCP and ICMP to a public host, IPv4 and IPv6;
-# with IFACE, out of that device (SO_BINDTODEVICE) whatever the routes say.
-leak_attempts() {
-	local iface=${1:-} dst
-	for dst in "$PUB4" "$PUB6"; do
-		bed_probe_udp "$dst" "$iface" &
-		bed_probe_tcp "$dst" "$iface" &
-		bed_probe_icmp "$dst" "$iface" &
-	done
-	wait
-}
 
 # Positive control: with nothing in force, the consumer's probes out of
 # eth0 do reach the internet, and the detector counts them.
 expect_leaks_without_kill_switch() {
 	bed_counts_reset
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	wait_until 5 bed_count_at_least leak 1 || die "control failed: probes out of eth0 did not reach the detector"
 	LEAKED_CONTROL=$(bed_leaks)
 	bed_counts_reset
 }
 
 expect_no_leak() {
-	leak_attempts eth0
-	leak_attempts
+	bed_leak_attempts eth0
+	bed_leak_attempts
 	bed_probe_udp "$PUB4_ALT" eth0
 	# The probes are synchronous (1 s timeouts); a leak is counted by the
 	# time they return, as the control shows.
@@ -175,7 +164,7 @@ test_bpffs_volume() {
 	as_container --bpffs "$DIST" status -q || die "status -q is not 0"
 	bed_counts_reset
 	before=$(as_container --bpffs "$DIST" stats --json) || die "stats failed as a container"
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	after=$(as_container --bpffs "$DIST" stats --json) || die "stats failed"
 	echo "stats before: $before"$'\n'"stats after: $after"
 	python3 - "$before" "$after" <<-'EOF' || die "stats did not count the dropped probes"

@@ -57,17 +57,6 @@ tunnel_total() { sum_counts tunnel_{tcp,udp,icmp}{4,6}; }
 
 # ---- probes ----------------------------------------------------------------
 
-# The consumer tries TCP, UDP and ICMP to a public host, IPv4 and IPv6,
-# all at once; IFACE forces them out of that device (SO_BINDTODEVICE).
-leak_attempts() {
-	local iface=${1:-} dst
-	for dst in "$PUB4" "$PUB6"; do
-		bed_probe_icmp "$dst" "$iface" &
-		bed_probe_udp "$dst" "$iface" &
-		bed_probe_tcp "$dst" "$iface" &
-	done
-	wait
-}
 
 # A route in main that wins over wg-quick's policy (suppress_prefixlength 0
 # only hides the default route): the alternate hosts are routed via eth0.
@@ -119,7 +108,7 @@ control_without_ksctl() {
 
 t_detector() {
 	given off down
-	leak_attempts
+	bed_leak_attempts
 	expect_arrived_direct "plain attempts"
 	bed_leak_log
 	proved "with no kill switch and no tunnel, TCP/UDP/ICMP over IPv4/IPv6 arrive ($(direct_total) packets) and the detector counts $(bed_leaks) leaked"
@@ -132,12 +121,12 @@ t_init_order() {
 	bed_ksctl up || die "'ksctl up' before the tunnel exists failed"
 	bed_ksctl status -q || die "status -q says not in force right after up"
 	bed_counts_reset
-	leak_attempts
+	bed_leak_attempts
 	expect_nothing_out "attempts before the tunnel exists"
 	lan_reachable
 	bed_tunnel_up || die "the tunnel did not come up under the kill switch"
 	bed_counts_reset
-	leak_attempts
+	bed_leak_attempts
 	wait_for 5 total_at_least tunnel_total 6 || die "attempts did not arrive through the tunnel: $(tunnel_total) packets"
 	expect_nothing_out "attempts with the tunnel up"
 	proved "ksctl up before wg0 exists: TCP/UDP/ICMP v4+v6 blocked, LAN DNS and ping answer; the same probes arrive through the tunnel once it is up"
@@ -200,11 +189,11 @@ t_tunnel_down() {
 	given on up
 	bed_tunnel_down || die "wg-quick down failed"
 	bed_counts_reset
-	leak_attempts
+	bed_leak_attempts
 	expect_nothing_out "attempts after wg-quick down"
 	lan_reachable
 	bed_ksctl status -q || die "status -q: not in force after wg-quick down"
-	control_without_ksctl "attempts after wg-quick down" leak_attempts
+	control_without_ksctl "attempts after wg-quick down" bed_leak_attempts
 	proved "after wg-quick down: TCP/UDP/ICMP v4+v6 blocked, status in force, LAN DNS and ping answer; without ksctl the same probes arrive"
 }
 
@@ -221,9 +210,9 @@ t_malformed_config() {
 		die "wg-quick failed for another reason: $(cat "$BED_DIR/wg-up.log")"
 	! tunnel_is_up || die "wg0 exists after the failed wg-quick up"
 	bed_counts_reset
-	leak_attempts
+	bed_leak_attempts
 	expect_nothing_out "attempts after the failed wg-quick up"
-	control_without_ksctl "attempts after the failed wg-quick up" leak_attempts
+	control_without_ksctl "attempts after the failed wg-quick up" bed_leak_attempts
 	proved "the article's 'Address' line without a value: wg-quick fails ('inet prefix is expected'), nothing leaks; without ksctl the same probes arrive (the article's fail-open)"
 }
 
@@ -281,7 +270,7 @@ t_loader_gone() {
 	done
 	if compgen -G "$BED_PIN_DIR/netns-*" >/dev/null; then die "a pin exists in $BED_PIN_DIR: $(ls "$BED_PIN_DIR")"; fi
 	bed_counts_reset
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	expect_nothing_out "forced attempts, loader gone"
 	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null || die "the tunnel does not work"
 	bed_ksctl_private status -q || die "status (ip netns exec) does not find the kill switch"
@@ -294,7 +283,7 @@ t_loader_gone() {
 	bed_ksctl_private down || die "'ip netns exec ... ksctl down' failed"
 	if bed_ksctl_private status -q; then die "status -q still says in force after down"; fi
 	bed_counts_reset
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	expect_arrived_direct "forced attempts after down"
 	ks_on
 	proved "${1:+($*) }loaded from a private mount namespace, no ksctl process left, no pin in our bpffs: forced probes blocked, tunnel works, status and stats ($drops drops) find it through the kernel; after down the same probes arrive"
@@ -373,7 +362,7 @@ t_wrong_fwmark() {
 	bed_ksctl up --fwmark 0x1234 || die "'ksctl up --fwmark 0x1234' failed"
 	local drops_before fw_before
 	drops_before=$(ks_stat drop ipv4) fw_before=$(ks_stat pass fwmark)
-	leak_attempts
+	bed_leak_attempts
 	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null && die "the tunnel still works with a wrong fwmark"
 	expect_nothing_out "tunnel traffic under a wrong fwmark"
 	[ "$(tunnel_total)" = 0 ] || die "$(tunnel_total) packets went through the tunnel with the wrong mark"
@@ -477,7 +466,7 @@ t_bad_input() {
 	bed_ksctl status -q || die "the kill switch is no longer in force after the bad input"
 	[ "$(bed_ksctl allow list)" = "$allow_before" ] || die "the allowlist changed: $(bed_ksctl allow list)"
 	bed_counts_reset
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	expect_nothing_out "forced attempts after the bad input"
 	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null || die "the tunnel no longer works"
 	proved "$BAD_COUNT bad invocations: exit 2 (usage) or 1 (runtime), one error line naming the value (usage text may follow); afterwards status -q 0, allowlist unchanged, forced probes blocked, tunnel works"
@@ -524,7 +513,7 @@ t_forwarded_traffic() {
 t_down_leaks() {
 	need_ksctl || return 0
 	given on down
-	leak_attempts
+	bed_leak_attempts
 	expect_nothing_out "attempts before down"
 	bed_ksctl down || die "'ksctl down' failed"
 	if bed_ksctl status -q; then die "status -q says in force after down"; fi
@@ -533,7 +522,7 @@ t_down_leaks() {
 		[ "$(egress_attachments $dev)" = 0 ] || die "$dev still has an egress program after down"
 	done
 	bed_counts_reset
-	leak_attempts
+	bed_leak_attempts
 	expect_arrived_direct "attempts after down"
 	proved "ksctl down removes every egress program and status says so; the probes then arrive ($(direct_total) packets, $(bed_leaks) counted as leaks)"
 }
@@ -582,12 +571,12 @@ t_link_flap() {
 	bed_vpn ip -6 route replace default via "$GW6"
 	bed_ksctl status -q || die "status -q: not in force after the flap"
 	bed_counts_reset
-	leak_attempts eth0
+	bed_leak_attempts eth0
 	expect_nothing_out "forced attempts after the flap"
 	bed_tunnel_wait 10 || die "the tunnel did not come back after the flap"
 	bed_probe_icmp "$PUB4"
 	bed_wait_count tunnel_icmp4 1 || die "nothing arrived through the tunnel after the flap"
-	control_without_ksctl "forced attempts after the flap" leak_attempts eth0
+	control_without_ksctl "forced attempts after the flap" bed_leak_attempts eth0
 	proved "after eth0 went down and up, status is in force, forced probes are blocked (they arrive without ksctl) and the tunnel carries traffic again"
 }
 

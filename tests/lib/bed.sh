@@ -58,6 +58,7 @@
 #   bed_probe_icmp|udp|tcp DST [IFACE]   one probe from the consumer; IFACE
 #                              binds the socket to a device (SO_BINDTODEVICE).
 #                              Never trust their return code: read counters.
+#   bed_leak_attempts [IFACE]  the consumer's TCP, UDP and ICMP to PUB4 and PUB6 at once
 #   bed_wait_count NAME MIN [SECONDS]  poll until counter NAME >= MIN
 #   bed_client_conf ADDRESS_LINE   print a client wg-quick config with that
 #                              [Interface] address line (for broken configs)
@@ -439,6 +440,18 @@ bed_probe_tcp() {
 	local addr=$1 kind=TCP4
 	[[ $1 == *:* ]] && { addr="[$1]"; kind=TCP6; }
 	bed_consumer socat -T1 -u "$kind:$addr:80,connect-timeout=1${2:+,so-bindtodevice=$2}" - >/dev/null 2>&1 || true
+}
+
+# The consumer tries TCP, UDP and ICMP to a public host, IPv4 and IPv6,
+# all at once; IFACE forces them out of that device (SO_BINDTODEVICE).
+bed_leak_attempts() {
+	local iface=${1:-} dst
+	for dst in "$PUB4" "$PUB6"; do
+		bed_probe_icmp "$dst" "$iface" &
+		bed_probe_udp "$dst" "$iface" &
+		bed_probe_tcp "$dst" "$iface" &
+	done
+	wait
 }
 
 # wait_for SECONDS CMD...: poll CMD until it succeeds (report.sh's
