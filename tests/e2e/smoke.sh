@@ -67,7 +67,14 @@ d = json.load(sys.stdin)
 assert d["in_force"] and d["mode"] == "tc" and d["source"] == "pins", d
 ifs = {i["name"]: i for i in d["interfaces"]}
 assert ifs["kseth0"]["role"] == "protected" and ifs["kseth0"]["egress_programs"] == 1, ifs
-assert ifs["lo"]["role"] == "loopback", ifs'
+assert ifs["lo"]["role"] == "loopback", ifs
+assert d["packet_sockets"] == 0, d'
+	# A packet socket could bypass every egress hook: status points at it.
+	near python3 -c 'import socket, sys; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); sys.stdin.read()' \
+		< <(sleep 1) &
+	wait_until 3 sh -c "nsenter --net=/run/netns/$NEAR $KSCTL status --pin-dir $PIN_ROOT | grep -q '1 packet socket open'" ||
+		die "status does not mention the open packet socket"
+	wait
 	# An interface created after `up` is a hole until `up` runs again.
 	ip -n "$NEAR" link add kslate0 type veth peer name kslate1
 	if ks status -q; then die "status -q exits 0 with an unprotected interface"; fi
