@@ -199,10 +199,8 @@ test_up() {
 # shown by the tunnel_down test.)
 test_health_gate() {
 	local healthy started logs
-	healthy=$(docker events --since 0 --until "$(date +%s)" --filter "container=$(cid wireguard)" \
-		--filter 'event=health_status: healthy' --format '{{.TimeNano}}' | head -n 1)
-	started=$(docker events --since 0 --until "$(date +%s)" --filter "container=$(cid speedtest-tracker)" \
-		--filter event=start --format '{{.TimeNano}}' | head -n 1)
+	healthy=$(event_time wireguard 'health_status: healthy')
+	started=$(event_time speedtest-tracker start)
 	[ -n "$healthy" ] || die "no health_status: healthy event for wireguard"
 	[ -n "$started" ] || die "no start event for the consumer"
 	echo "wireguard healthy at $healthy, consumer started at $started"
@@ -313,12 +311,67 @@ bpffs_holders() {
 	echo "processes whose mount namespace still has a mount of the engine:${pids:- none}"
 }
 
+# event_time SERVICE EVENT [SINCE]: when the engine first reported EVENT for
+# SERVICE's container (nanoseconds), from SINCE (seconds) on.
+event_time() {
+	docker events --since "${3:-0}" --until "$(date +%s.%N)" --filter "container=$(cid "$1")" \
+		--filter "event=$2" --format '{{.TimeNano}}' | awk 'NR == 1'
+}
+
+netns_of() { readlink "/proc/$(host_pid "$1")/ns/net"; }
+# The programs at tcx egress of the wireguard container's eth0.
+tcx_progs() { nsenter --net="/proc/$(host_pid wireguard)/ns/net" python3 "$KS_TOP/tests/e2e/tcx_query.py" eth0; }
+
+# `docker compose restart wireguard`: the container gets a new network
+# namespace; ksctl-init puts the kill switch in force there before wg-quick,
+# the consumer is restarted into it (depends_on restart: true), and the old
+# namespace's programs are freed.
+test_restart() {
+	local old_ns old_progs p before after since healthy started in_force
+	old_ns=$(netns_of wireguard)
+	old_progs=$(tcx_progs)
+	since=$(date +%s.%N)
+	dc restart wireguard
+	wait_until 60 is_healthy wireguard || die "wireguard is '$(health wireguard)' after restart"
+	[ "$(netns_of wireguard)" != "$old_ns" ] || die "wireguard kept its network namespace $old_ns"
+	wait_until 60 eval '[ "$(netns_of speedtest-tracker)" = "$(netns_of wireguard)" ]' ||
+		die "the consumer is in $(netns_of speedtest-tracker), wireguard in $(netns_of wireguard)"
+	for p in $old_progs; do
+		wait_until 60 eval "! bpftool prog show id $p" ||
+			die "program $p of the old namespace is still loaded; $(bpffs_holders)"
+	done
+	# `compose restart` does not wait for the healthcheck before it restarts
+	# the consumer (unlike `up`): only the race between ksctl-init and the
+	# consumer's start protects it, so the order is shown, not asserted; a
+	# leak of the consumer's first datagram, seen at the watcher, fails.
+	healthy=$(event_time wireguard 'health_status: healthy' "$since")
+	started=$(event_time speedtest-tracker start "$since")
+	in_force=$(docker logs -t --since "$since" "$(cid wireguard)" 2>&1 |
+		awk '/\[ksctl-init\] kill switch in force/ { print $1; exit }')
+	[ -n "$healthy" ] && [ -n "$started" ] && [ -n "$in_force" ] || die "no healthy/start event or ksctl-init line after the restart"
+	in_force=$(date -d "$in_force" +%s%N)
+	echo "since $since: ksctl-init in force at $in_force, consumer started at $started, wireguard healthy at $healthy"
+	wait_until 60 on speedtest-tracker ping -n -c 1 -W 1 "$PUBLIC" || die "no tunnel after restart"
+	probe "$PUBLIC" "rst-$$" 43000
+	wait_until 10 received public udp "rst-$$" || die "UDP through the tunnel did not arrive after restart"
+	before=$(counter drop ipv4 packets)
+	probe "$WATCHER" "rstlan-$$" 43001
+	after=$(counter drop ipv4 packets)
+	if received watcher udp "rstlan-$$"; then die "a probe to the uplink host arrived after restart"; fi
+	((after >= before + 3)) || die "drop/ipv4 went $before -> $after for 3 blocked probes"
+	# A marker sent later, from a container without ksctl, arrives: the
+	# watcher was listening all along.
+	on provider sh -c "echo marker-rst-$$ | socat -u - UDP4-SENDTO:$WATCHER:7000"
+	wait_until 10 received watcher udp "marker-rst-$$" || die "the watcher received no marker"
+	if received watcher udp "$START_TOKEN"; then die "the restarted consumer's first datagram reached the watcher"; fi
+	proved "restart: consumer in the new netns (started $(((started - in_force) / 1000000)) ms after ksctl-init's 'in force', $(((healthy - started) / 1000000)) ms before healthy), its first datagram dropped; old programs ${old_progs//$'\n'/ } freed; tunnel back; uplink probe dropped"
+}
+
 # `docker compose down`, as a user runs it, leaves no container, network,
 # mount, BPF program or map, or wireguard-go process behind.
 test_down() {
-	local pid progs maps wgpids p m
-	pid=$(host_pid wireguard)
-	progs=$(nsenter --net="/proc/$pid/ns/net" python3 "$KS_TOP/tests/e2e/tcx_query.py" eth0)
+	local progs maps wgpids p m
+	progs=$(tcx_progs)
 	[ -n "$progs" ] || die "no tcx program on the wireguard container's eth0"
 	maps=$(for p in $progs; do bpftool prog show id "$p" --json; done |
 		python3 -c 'import json,sys; [print(m) for l in sys.stdin for m in json.loads(l).get("map_ids", [])]')
@@ -384,6 +437,7 @@ main() {
 	run_test compose_tunnel test_tunnel
 	run_test compose_stats test_stats
 	run_test compose_tunnel_down test_tunnel_down
+	run_test compose_restart test_restart
 	run_test compose_down test_down
 	run_test compose_gate_closed test_gate_closed
 }
