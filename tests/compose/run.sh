@@ -160,6 +160,7 @@ prerequisites() {
 	[ -x "$KSCTL_DIST" ] || { skip_test "no $KSCTL_DIST: run make dist"; return; }
 	[ -f "$KS_TOP/compose.example.yaml" ] || { skip_test "no compose.example.yaml"; return; }
 	[ -f "$KS_TOP/tools/ksctl-init" ] || { skip_test "no tools/ksctl-init"; return; }
+	[ -f "$KS_TOP/tests/e2e/tcx_query.py" ] || { skip_test "no tests/e2e/tcx_query.py"; return; }
 	proved "root, ksctl (static), compose.example.yaml, tools/ksctl-init, host tools present"
 }
 
@@ -225,13 +226,13 @@ test_tunnel() {
 	wait_until 10 received public udp "tun-$$" || die "UDP through the tunnel did not reach the public host"
 	wait_until 10 received public tcp "tun-$$" || die "TCP through the tunnel did not reach the public host"
 	if received watcher udp "tun-$$"; then die "the tunnel probe reached the watcher (outside the tunnel)"; fi
-	on wireguard wg show wg0 latest-handshakes | awk '{ exit !($2 > 0) }' || die "no handshake on wg0"
+	on wireguard wg show wg0 latest-handshakes | awk '$2 > 0 { ok = 1 } END { exit !ok }' || die "no handshake on wg0"
 	proved "consumer -> $PUBLIC through wg0 and the provider: UDP and TCP tags arrived at the public host, none at the watcher"
 }
 
 test_stats() {
 	local before after fw prom
-	ks status | grep -q 'in force' || die "status does not say 'in force'"
+	grep -q 'in force' <<< "$(ks status)" || die "status does not say 'in force'"
 	before=$(counter drop ipv4 packets)
 	fw=$(counter pass fwmark packets)
 	((fw > 0)) || die "pass/fwmark is $fw after tunnel traffic"
