@@ -21,7 +21,9 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
 	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl
 DEPS_BENCH := iptables nftables iperf3
-DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
+# The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
+DEPS_COMPOSE := debootstrap debian-archive-keyring
+DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH) $(DEPS_COMPOSE)
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +43,7 @@ BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
 SKEL := $(BUILD)/killswitch.skel.h
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests demo bench dist test-compose install check clean
+.PHONY: all deps test unit-tests demo bench dist test-compose install check clean clean-cache
 
 all: $(BUILD)/ksctl
 
@@ -106,7 +108,7 @@ unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
 TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
-	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh
+	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit-tests dist
@@ -140,5 +142,9 @@ check: $(SKEL)
 
 clean:
 	rm -rf $(BUILD)
+
+# The container test's cache of the Docker engine and test image (about 470 MB).
+clean-cache:
+	rm -rf /var/cache/ksctl-test
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
