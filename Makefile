@@ -108,7 +108,8 @@ unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
 TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
-	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh
+	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
+	tests/bench_quick.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit-tests dist
