@@ -67,8 +67,8 @@ def main():
     results = data["results"]
     panels = [
         ("UDP 64 B, pps at the receiver (x no filter, paired; whiskers: min-max)", ratio_rows(results, "udp64")),
-        ("TCP single stream, Gbit/s (x no filter)", ratio_rows(results, "tcp")),
-        ("TCP request/response p50 (no filter / x)", ratio_rows(results, "rr")),
+        ("TCP single stream, Gbit/s (x no filter, paired)", ratio_rows(results, "tcp")),
+        ("TCP request/response p50 (no filter / x, paired)", ratio_rows(results, "rr")),
     ]
     parts, y = [], 40
     for title, rows in panels:

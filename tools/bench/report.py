@@ -111,7 +111,7 @@ def build(loaded, reps, configs, skipped):
         "bpf_test_run_net_ns": test_run_net,
         "drop_path": drop_path,
     }
-    for key in ("up_ms", "stats_ms", "up_100000_ms"):
+    for key in ("up_ms", "up_clsact_ms", "stats_ms", "up_100000_ms"):
         if key in cp:
             out[key] = summary(cp[key])
     out["map_memlock_bytes"] = {k[len("memlock_"):]: int(v[0]) for k, v in cp.items() if k.startswith("memlock_")}
@@ -147,7 +147,7 @@ def table(out, configs):
     if "empty" in out["bpf_ns_per_packet"]:
         lines.append(f"empty tc program: {out['bpf_ns_per_packet']['empty']:.1f} ns per run (kernel accounting included), "
                      f"{out['bpf_test_run_ns'].get('empty', 0):.1f} ns in BPF_PROG_TEST_RUN")
-    for key, label in (("up_ms", "ksctl up"), ("up_100000_ms", "ksctl up, 100000 prefixes"), ("stats_ms", "ksctl stats --json")):
+    for key, label in (("up_ms", "ksctl up"), ("up_clsact_ms", "ksctl up --attach clsact"), ("up_100000_ms", "ksctl up, 100000 prefixes"), ("stats_ms", "ksctl stats --json")):
         if key in out:
             s = out[key]
             lines.append(f"{label}: median {s['median']:.1f} ms (min {s['min']:.1f}, max {s['max']:.1f})")
