@@ -365,7 +365,7 @@ int cmd_up(int argc, char **argv)
 		goto out;
 
 	table4_blocks = allowlist_table4_size(&o.allow);
-	ret = table4_blocks ? loader_load(&skel, &old, table4_blocks) : -ENOMEM;
+	ret = table4_blocks ? loader_load(&skel, &old, table4_blocks, o.mode) : -ENOMEM;
 	if (ret < 0) {
 		explain_load_error(ret);
 		ret = EXIT_RUNTIME;

@@ -37,7 +37,7 @@ static bool reused(enum ks_map which)
 	return which != KS_MAP_TABLE4;
 }
 
-int loader_load(struct killswitch **out, const struct instance *old, __u32 table4_blocks)
+int loader_load(struct killswitch **out, const struct instance *old, __u32 table4_blocks, enum ks_mode mode)
 {
 	struct killswitch *skel;
 	int ret;
@@ -45,6 +45,9 @@ int loader_load(struct killswitch **out, const struct instance *old, __u32 table
 	skel = killswitch__open();
 	if (!skel)
 		return -errno;
+	/* The verifier's time is most of a load: only the mode's programs. */
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		bpf_program__set_autoload(loader_prog(skel, i), (i == KS_PROG_CGROUP) == (mode == KS_MODE_CGROUP));
 	ret = bpf_map__set_max_entries(skel->maps.ks_table4, table4_blocks);
 	if (old->source == SOURCE_PINS || old->source == SOURCE_KERNEL)
 		for (int i = 0; i < KS_MAP_COUNT && ret == 0; i++)
@@ -100,10 +103,14 @@ int loader_pin(struct killswitch *skel, const char *pin_dir)
 	}
 	/* The attachments hold the programs: a moment without a program pin opens nothing. */
 	for (int i = 0; i < KS_PROG_COUNT; i++) {
+		int fd = bpf_program__fd(loader_prog(skel, i));
+
 		pin_path(path, sizeof(path), pin_dir, ks_prog_pin_names[i]);
 		if (unlink(path) < 0 && errno != ENOENT)
 			return -errno;
-		ret = bpf_obj_pin(bpf_program__fd(loader_prog(skel, i)), path);
+		if (fd < 0)
+			continue; /* not this mode's */
+		ret = bpf_obj_pin(fd, path);
 		if (ret < 0)
 			return ret;
 	}
