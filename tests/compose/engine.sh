@@ -18,7 +18,9 @@ ENGINE_DIR=
 ENGINE_PID=
 ENGINE_MADE_RUNDIR=
 
-engine_mirror() {
+# The Debian mirror apt already uses on this machine (first non-security URI);
+# image.sh takes its packages from the same place.
+debian_mirror() {
 	local uri
 	uri=$(grep -hsE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
 		/etc/apt/sources.list.d/*.list | grep -v security | grep -oE 'https?://[^ ]*/debian/?' | head -n 1)
@@ -45,7 +47,7 @@ engine_fetch_locked() {
 	local apt=$KS_CACHE/apt keyring=/usr/share/keyrings/debian-archive-keyring.gpg debs p pkgs
 	[ -s "$keyring" ] || { echo "engine: $keyring is missing: apt-get install debian-archive-keyring" >&2; return 1; }
 	mkdir -p "$apt/lists/partial" "$apt/cache" "$apt/archives/partial"
-	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(engine_mirror)" bookworm "$keyring" "$(engine_mirror)" trixie \
+	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(debian_mirror)" bookworm "$keyring" "$(debian_mirror)" trixie \
 		> "$apt/sources.list"
 	echo "engine: fetching Debian 13 $ENGINE_TRIXIE and Debian 12 $ENGINE_BOOKWORM (cached in $ENGINE_ROOT)" >&2
 	engine_apt apt-get update > "$apt/update.log" 2>&1 ||

@@ -13,14 +13,6 @@ IMAGE_RECIPE=4
 IMAGE_PACKAGES=wireguard-tools,wireguard-go,iproute2,procps,iputils-ping,socat,nftables
 IMAGE_TARBALL=$KS_CACHE/rootfs-bookworm-r$IMAGE_RECIPE.tar
 
-# The Debian mirror apt already uses on this machine (first non-security URI).
-image_mirror() {
-	local uri
-	uri=$(grep -hsE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list.d/*.list | grep -v security | grep -oE 'https?://[^ ]*/debian/?' | head -n 1)
-	echo "${uri:-http://deb.debian.org/debian}"
-}
-
 # wg-quick writes net.ipv4.conf.all.src_valid_mark=1 for a default route;
 # /proc/sys is read-only in a container, so the write fails and wg-quick
 # tears wg0 down even though compose already set the value. Skip the write
@@ -55,8 +47,8 @@ image_rootfs_locked() {
 	mkdir -p "$KS_CACHE"
 	local dir rc=0
 	dir=$(mktemp -d "$KS_CACHE/rootfs.XXXXXX")
-	echo "image: debootstrap bookworm from $(image_mirror) (cached afterwards in $IMAGE_TARBALL)" >&2
-	if debootstrap --variant=minbase --include="$IMAGE_PACKAGES" bookworm "$dir" "$(image_mirror)" \
+	echo "image: debootstrap bookworm from $(debian_mirror) (cached afterwards in $IMAGE_TARBALL)" >&2
+	if debootstrap --variant=minbase --include="$IMAGE_PACKAGES" bookworm "$dir" "$(debian_mirror)" \
 		> "$dir.log" 2>&1 && image_patch_wg_quick "$dir"; then
 		rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/tmp/*
 		tar --numeric-owner -C "$dir" -cf "$IMAGE_TARBALL.tmp" . && mv "$IMAGE_TARBALL.tmp" "$IMAGE_TARBALL" || rc=1
