@@ -52,18 +52,19 @@ void instance_init(struct instance *inst)
 		inst->map_fd[i] = -1;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 static void close_fds(struct instance *inst)
 {
 	for (int i = 0; i < KS_PROG_COUNT; i++)
-		if (inst->prog_fd[i] >= 0)
-			close(inst->prog_fd[i]);
+		close_fd(&inst->prog_fd[i]);
 	for (int i = 0; i < KS_MAP_COUNT; i++)
-		if (inst->map_fd[i] >= 0)
-			close(inst->map_fd[i]);
-	for (int i = 0; i < KS_PROG_COUNT; i++)
-		inst->prog_fd[i] = -1;
-	for (int i = 0; i < KS_MAP_COUNT; i++)
-		inst->map_fd[i] = -1;
+		close_fd(&inst->map_fd[i]);
 }
 
 void instance_close(struct instance *inst)
@@ -143,9 +144,11 @@ static int open_pins(struct instance *inst)
 		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_map_pin_names[i]);
 		inst->map_fd[i] = bpf_obj_get(path);
 		if (inst->map_fd[i] < 0 && errno != ENOENT) {
-			pr_err("cannot open pin %s: %s%s", path, strerror(errno),
-			       errno == EPERM ? ": run as root, or with CAP_BPF" : "");
-			return -errno;
+			int err = errno; /* before printing changes it */
+
+			pr_err("cannot open pin %s: %s%s", path, strerror(err),
+			       err == EPERM || err == EACCES ? ": run as root, or with CAP_BPF" : "");
+			return -err;
 		}
 		found += inst->map_fd[i] >= 0;
 	}
