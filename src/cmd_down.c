@@ -29,15 +29,16 @@ static int detach_tc(const struct instance *inst)
 
 		if (links[i].loopback || tc_query(links[i].ifindex, &att) < 0)
 			continue;
-		for (__u32 j = 0; j < att.tcx_count; j++)
-			for (int p = 0; p < KS_PROG_COUNT; p++)
-				if (inst->prog_id[p] == att.tcx_ids[j] &&
-				    tc_detach(links[i].ifindex, TC_TCX, inst->prog_fd[p]) < 0) {
-					pr_err("%s: cannot detach the kill switch (tcx)", links[i].name);
-					failed++;
-				}
-		if (att.clsact_id && (instance_owns(inst, att.clsact_id) || inst->source == SOURCE_UNREACHABLE) &&
-		    tc_detach(links[i].ifindex, TC_CLSACT, -1) < 0) {
+		/* Every one of ours, tcx and clsact alike: a failed switch of kinds may have left both. */
+		for (__u32 j = 0; j < att.tcx_count; j++) {
+			int fd = instance_prog_fd(inst, att.tcx_ids[j]);
+
+			if (fd >= 0 && tc_detach(links[i].ifindex, TC_TCX, fd) < 0) {
+				pr_err("%s: cannot detach the kill switch (tcx)", links[i].name);
+				failed++;
+			}
+		}
+		if (instance_owns_clsact(inst, &att) && tc_detach(links[i].ifindex, TC_CLSACT, -1) < 0) {
 			pr_err("%s: cannot detach the kill switch (clsact)", links[i].name);
 			failed++;
 		}

@@ -71,17 +71,13 @@ static bool configured_tunnel(const struct instance *inst, const struct link *li
 static enum tc_kind protection_of(const struct instance *inst, unsigned int ifindex, int *programs)
 {
 	struct tc_attachment att;
+	int prog_fd;
 
 	*programs = 0;
 	if (tc_query(ifindex, &att) < 0)
 		return TC_NONE;
 	*programs = (int)att.tcx_count + (att.clsact_id != 0);
-	for (__u32 i = 0; i < att.tcx_count; i++)
-		if (instance_owns(inst, att.tcx_ids[i]))
-			return TC_TCX;
-	if (att.clsact_id && (instance_owns(inst, att.clsact_id) || inst->source == SOURCE_UNREACHABLE))
-		return TC_CLSACT;
-	return TC_NONE;
+	return instance_attachment(inst, &att, &prog_fd);
 }
 
 static int examine_tc(struct status *st)

@@ -152,21 +152,6 @@ static void write_config(struct ks_config *config, const struct up_options *o)
 	config->generation++;
 }
 
-/* Which of @old's programs sits on @att, and how. */
-static enum tc_kind old_attachment(const struct instance *old, const struct tc_attachment *att, int *old_fd)
-{
-	*old_fd = -1;
-	for (__u32 i = 0; i < att->tcx_count; i++)
-		for (int p = 0; p < KS_PROG_COUNT; p++)
-			if (old->prog_id[p] && old->prog_id[p] == att->tcx_ids[i]) {
-				*old_fd = old->prog_fd[p];
-				return TC_TCX;
-			}
-	if (att->clsact_id && (instance_owns(old, att->clsact_id) || old->source == SOURCE_UNREACHABLE))
-		return TC_CLSACT;
-	return TC_NONE;
-}
-
 /*
  * tcx is cheaper, but a program attached with it can only be replaced or
  * detached through its fd: choose it only when a later run can reopen it.
@@ -199,7 +184,7 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 		if (link->loopback)
 			continue;
 		ret = tc_query(link->ifindex, &att);
-		kind = ret == 0 ? old_attachment(old, &att, &old_fd) : TC_NONE;
+		kind = ret == 0 ? instance_attachment(old, &att, &old_fd) : TC_NONE;
 		if (is_tunnel(o, link->name)) {
 			/* Became a tunnel since the last run: its traffic is the tunnel's now. */
 			if (kind != TC_NONE && tc_detach(link->ifindex, kind, old_fd) == 0)

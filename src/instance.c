@@ -75,12 +75,41 @@ void instance_close(struct instance *inst)
 	instance_init(inst);
 }
 
-bool instance_owns(const struct instance *inst, __u32 prog_id)
+/* The slot of @inst's program @prog_id, or -1. */
+static int prog_index(const struct instance *inst, __u32 prog_id)
 {
 	for (int i = 0; i < KS_PROG_COUNT; i++)
 		if (prog_id && inst->prog_id[i] == prog_id)
-			return true;
-	return false;
+			return i;
+	return -1;
+}
+
+bool instance_owns(const struct instance *inst, __u32 prog_id)
+{
+	return prog_index(inst, prog_id) >= 0;
+}
+
+int instance_prog_fd(const struct instance *inst, __u32 prog_id)
+{
+	int i = prog_index(inst, prog_id);
+
+	return i >= 0 ? inst->prog_fd[i] : -1;
+}
+
+bool instance_owns_clsact(const struct instance *inst, const struct tc_attachment *att)
+{
+	return att->clsact_id && (instance_owns(inst, att->clsact_id) || inst->source == SOURCE_UNREACHABLE);
+}
+
+enum tc_kind instance_attachment(const struct instance *inst, const struct tc_attachment *att, int *prog_fd)
+{
+	*prog_fd = -1;
+	for (__u32 i = 0; i < att->tcx_count; i++)
+		if (instance_owns(inst, att->tcx_ids[i])) {
+			*prog_fd = instance_prog_fd(inst, att->tcx_ids[i]);
+			return TC_TCX;
+		}
+	return instance_owns_clsact(inst, att) ? TC_CLSACT : TC_NONE;
 }
 
 static int prog_slot(const char *name)

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "attach_tc.h"
 #include "ksctl_common.h"
 
 enum ks_prog { KS_PROG_ETH, KS_PROG_L3, KS_PROG_CGROUP, KS_PROG_COUNT };
@@ -41,6 +42,12 @@ void instance_init(struct instance *inst);
 int instance_find(struct instance *inst, const char *root);
 void instance_close(struct instance *inst);
 bool instance_owns(const struct instance *inst, __u32 prog_id);
+/* The fd of @inst's program @prog_id, or -1 when it is not one of ours. */
+int instance_prog_fd(const struct instance *inst, __u32 prog_id);
+/* Is the filter at ksctl's clsact handle ours? (When the instance is out of reach, the handle says so.) */
+bool instance_owns_clsact(const struct instance *inst, const struct tc_attachment *att);
+/* How @inst protects the hook that @att describes: tcx (*prog_fd: that program), clsact, or not at all. */
+enum tc_kind instance_attachment(const struct instance *inst, const struct tc_attachment *att, int *prog_fd);
 /*
  * For the commands that read or change the kill switch: finds it, or says
  * that there is none, or why it is out of reach. EXIT_OK or an exit code.
