@@ -8,6 +8,7 @@
 #include "log.h"
 #include "parse.h"
 #include "prefix.h"
+#include "textfile.h"
 
 static bool clear_host_bits(struct prefix *p)
 {
@@ -24,7 +25,9 @@ static bool clear_host_bits(struct prefix *p)
 	return had_host_bits;
 }
 
-bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
+enum prefix_problem { PREFIX_OK, PREFIX_BAD_ADDRESS, PREFIX_BAD_LENGTH };
+
+static enum prefix_problem parse(struct prefix *out, const char *text, bool *had_host_bits)
 {
 	char address[INET6_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
@@ -34,7 +37,7 @@ bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
 	int max;
 
 	if (address_len == 0 || address_len >= sizeof(address))
-		goto invalid;
+		return PREFIX_BAD_ADDRESS;
 	memcpy(address, text, address_len);
 	address[address_len] = '\0';
 
@@ -43,24 +46,38 @@ bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
 	else if (inet_pton(AF_INET6, address, p.addr) == 1)
 		p.family = AF_INET6;
 	else
-		goto invalid;
+		return PREFIX_BAD_ADDRESS;
 
 	max = p.family == AF_INET ? 32 : 128;
 	if (!slash)
 		p.len = (uint8_t)max;
-	else if (!parse_uint(&len, slash + 1, 10, (unsigned long long)max)) {
-		pr_err("invalid prefix length in '%s': use 0-%d for %s", text, max,
-		       p.family == AF_INET ? "IPv4" : "IPv6");
-		return false;
-	} else
+	else if (!parse_uint(&len, slash + 1, 10, (unsigned long long)max))
+		return PREFIX_BAD_LENGTH;
+	else
 		p.len = (uint8_t)len;
 	*had_host_bits = clear_host_bits(&p);
 	*out = p;
-	return true;
+	return PREFIX_OK;
+}
 
-invalid:
-	pr_err("invalid address or CIDR '%s': expected e.g. 192.168.0.0/16 or fd00::/8", text);
-	return false;
+bool prefix_parse(struct prefix *out, const char *text, bool *had_host_bits)
+{
+	switch (parse(out, text, had_host_bits)) {
+	case PREFIX_OK:
+		return true;
+	case PREFIX_BAD_LENGTH:
+		pr_err("invalid prefix length in '%s': use %s", text,
+		       strchr(text, ':') ? "0-128 for IPv6" : "0-32 for IPv4");
+		return false;
+	default:
+		pr_err("invalid address or CIDR '%s': expected e.g. 192.168.0.0/16 or fd00::/8", text);
+		return false;
+	}
+}
+
+bool prefix_parse_quiet(struct prefix *out, const char *text, bool *had_host_bits)
+{
+	return parse(out, text, had_host_bits) == PREFIX_OK;
 }
 
 void prefix_format(const struct prefix *p, char buf[PREFIX_TEXT_MAX])
@@ -99,41 +116,114 @@ bool prefix_list_add(struct prefix_list *list, const struct prefix *p)
 	return true;
 }
 
-bool prefix_list_add_text(struct prefix_list *list, const char *text)
+static bool add_noting_host_bits(struct prefix_list *list, const struct prefix *p,
+				 bool had_host_bits, const char *text, const char *name,
+				 unsigned int line)
 {
 	char network[PREFIX_TEXT_MAX];
+
+	if (had_host_bits) {
+		prefix_format(p, network);
+		if (name)
+			pr_info("%s:%u: note: '%s' has host bits set; allowing its network %s", name,
+				line, text, network);
+		else
+			pr_info("note: '%s' has host bits set; allowing its network %s", text, network);
+	}
+	return prefix_list_add(list, p);
+}
+
+bool prefix_list_add_text(struct prefix_list *list, const char *text)
+{
 	bool had_host_bits;
 	struct prefix p;
 
-	if (!prefix_parse(&p, text, &had_host_bits))
+	return prefix_parse(&p, text, &had_host_bits) &&
+	       add_noting_host_bits(list, &p, had_host_bits, text, NULL, 0);
+}
+
+#define ALLOW_LINE_MAX 256
+#define ALLOW_QUOTE_MAX 64
+#define ALLOW_SPACE " \t\r\v\f"
+
+/*
+ * The file may be a link to something secret (/etc/shadow, a hex token): quote
+ * a bad entry only if it looks like an address (hex digits, '/', ',' and at
+ * least one '.' or ':'), and never more than 64 characters of it.
+ */
+static void print_bad_entry(const char *name, unsigned int line, const char *token,
+			    const char *problem)
+{
+	size_t len = strlen(token);
+
+	if (token[strspn(token, "0123456789abcdefABCDEF.:/,")] != '\0' || !strpbrk(token, ".:"))
+		pr_err("%s:%u: %s (not quoted: it does not look like an address): "
+		       "one CIDR per line, e.g. 192.168.0.0/16 or fd00::/8", name, line, problem);
+	else
+		pr_err("%s:%u: %s '%.*s%s': one CIDR per line, e.g. 192.168.0.0/16 or fd00::/8",
+		       name, line, problem, ALLOW_QUOTE_MAX, token, len > ALLOW_QUOTE_MAX ? "..." : "");
+}
+
+static bool add_line(struct prefix_list *list, const char *name, unsigned int line, char *text)
+{
+	char *token, *extra, *rest;
+	bool had_host_bits;
+	struct prefix p;
+
+	text[strcspn(text, "#")] = '\0';
+	token = strtok_r(text, ALLOW_SPACE, &rest);
+	if (!token)
+		return true;
+	extra = strtok_r(NULL, ALLOW_SPACE, &rest);
+	if (extra) {
+		print_bad_entry(name, line, extra, "a second entry");
 		return false;
-	if (had_host_bits) {
-		prefix_format(&p, network);
-		pr_info("note: '%s' has host bits set; allowing its network %s", text, network);
 	}
-	return prefix_list_add(list, &p);
+	if (!prefix_parse_quiet(&p, token, &had_host_bits)) {
+		print_bad_entry(name, line, token, "invalid CIDR");
+		return false;
+	}
+	return add_noting_host_bits(list, &p, had_host_bits, token, name, line);
+}
+
+bool prefix_list_add_text_buffer(struct prefix_list *list, const char *name, const char *text,
+				 size_t len)
+{
+	const char *cursor = text, *start;
+	unsigned int line = 0;
+	size_t n;
+
+	while ((start = textfile_line(&cursor, text + len, &n))) {
+		char buf[ALLOW_LINE_MAX + 1];
+
+		line++;
+		if (n > ALLOW_LINE_MAX) {
+			pr_err("%s:%u: line longer than %d characters: one CIDR per line", name, line,
+			       ALLOW_LINE_MAX);
+			return false;
+		}
+		if (memchr(start, '\0', n)) {
+			pr_err("%s:%u: NUL byte: not a text file", name, line);
+			return false;
+		}
+		memcpy(buf, start, n);
+		buf[n] = '\0';
+		if (!add_line(list, name, line, buf))
+			return false;
+	}
+	return true;
 }
 
 bool prefix_list_add_file(struct prefix_list *list, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t size = 0;
-	bool ok = true;
+	char *text;
+	size_t len;
+	bool ok;
 
-	if (!f) {
-		pr_err("cannot read allow file '%s': %s", path, strerror(errno));
+	if (textfile_read(path, "allow file", ALLOW_FILE_MAX, &text, &len))
 		return false;
-	}
-	while (ok && getline(&line, &size, f) >= 0) {
-		char *text = line + strspn(line, " \t");
-
-		text[strcspn(text, "# \t\r\n")] = '\0';
-		if (*text)
-			ok = prefix_list_add_text(list, text);
-	}
-	free(line);
-	fclose(f);
+	ok = prefix_list_add_text_buffer(list, path, text, len);
+	free(text);
 	return ok;
 }
 

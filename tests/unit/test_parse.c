@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Option parsers: CIDRs, fwmarks, interface names, allow files. */
+/* Option parsers: CIDRs, fwmarks, interface names. */
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../lib/check.h"
 #include "log.h"
@@ -102,41 +99,11 @@ static void unit_ifname_parse(void)
 	CHECK(!parse_ifname(name, ".."), "dot-dot");
 }
 
-static void unit_allow_file(void)
-{
-	char path[] = "/tmp/ksctl-allow.XXXXXX";
-	struct prefix_list list = { 0 };
-	struct prefix p;
-	bool host_bits;
-	int fd = mkstemp(path);
-	const char text[] = "# home\n10.0.0.0/8\n  192.168.1.1/24   # a host inside\n\n2001:db8::/32\n";
-
-	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text), "temp file");
-	close(fd);
-	CHECK(prefix_list_add_file(&list, path), "file rejected");
-	CHECK(list.count == 3, "%zu prefixes", list.count);
-	prefix_list_sort(&list);
-	prefix_parse(&p, "192.168.1.0/24", &host_bits);
-	CHECK(prefix_list_contains(&list, &p), "192.168.1.0/24 missing");
-	prefix_parse(&p, "192.168.0.0/16", &host_bits);
-	CHECK(!prefix_list_contains(&list, &p), "192.168.0.0/16 present");
-	prefix_list_free(&list);
-
-	fd = open(path, O_WRONLY | O_TRUNC);
-	CHECK(fd >= 0 && write(fd, "10.0.0.0/8\nbogus\n", 17) == 17, "rewrite");
-	close(fd);
-	CHECK(!prefix_list_add_file(&list, path), "a bad line must reject the file");
-	prefix_list_free(&list);
-	unlink(path);
-	CHECK(!prefix_list_add_file(&list, "/nonexistent/allow"), "missing file");
-}
-
 int main(void)
 {
 	log_verbosity = LOG_ERROR;
 	RUN(unit_cidr_parse, "CIDRs parse to their network, host bits reported, bad ones rejected");
 	RUN(unit_fwmark_parse, "marks and masks parse; 0, a zero mask and unmatchable marks are refused");
 	RUN(unit_ifname_parse, "interface names are checked for length and characters");
-	RUN(unit_allow_file, "allow files: comments, host bits, one bad line rejects all");
 	return check_failed_tests ? 1 : 0;
 }
