@@ -36,6 +36,13 @@ struct wgconf {
 	size_t peer_count;
 };
 
+struct wgconf_list {
+	struct wgconf *items;
+	size_t count;
+};
+
+#define WGCONF_FILE_MAX (1u << 20)
+
 /*
  * The interface wg-quick names after the file @path: "NAME.conf" with NAME
  * 1-15 of A-Z a-z 0-9 _ = + . - (and not "." or ".."). false if it is not one.
@@ -51,6 +58,16 @@ bool wgconf_interface_name(char name[IFNAMSIZ], const char *path);
  */
 int wgconf_parse(struct wgconf *out, const char *path, const char *text, size_t len);
 void wgconf_free(struct wgconf *c);
+
+/*
+ * Appends the configuration file @path, or every NAME.conf in the directory
+ * @path (sorted by name; other files ignored), read with textfile_read (cap
+ * WGCONF_FILE_MAX). The file name must be a valid interface name followed by
+ * .conf, as wg-quick requires, and no two may name the same interface.
+ * 0 or -errno with the message printed; on error @list is as it was.
+ */
+int wgconf_load(struct wgconf_list *list, const char *path);
+void wgconf_list_free(struct wgconf_list *list);
 
 enum wgconf_mark_source { WGCONF_MARK_NONE, WGCONF_MARK_FWMARK, WGCONF_MARK_INFERRED };
 

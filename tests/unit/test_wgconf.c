@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../lib/capture.h"
 #include "../lib/check.h"
+#include "../lib/tmpdir.h"
 #include "log.h"
 #include "wgconf.h"
 
@@ -365,9 +368,68 @@ static void unit_wgconf_names(void)
 	free(said);
 }
 
+static char *load(struct wgconf_list *list, const char *path, int *ret)
+{
+	struct capture cap;
+
+	capture_begin(&cap);
+	*ret = wgconf_load(list, path);
+	return capture_end(&cap);
+}
+
+static void unit_wgconf_load(void)
+{
+	static const char good[] = "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.0.0.2/32\n";
+	struct wgconf_list list = { 0 };
+	char *said;
+	int ret;
+
+	tmpdir_write("wg1.conf", good, strlen(good));
+	tmpdir_write("wg0.conf", good, strlen(good));
+	tmpdir_write("README", "not a configuration", 19);
+	tmpdir_write("wg0.conf.bak", "junk", 4);
+	tmpdir_write(".hidden.conf", "junk", 4);
+	tmpdir_write("much-too-long-name.conf", "junk", 4);
+	said = load(&list, tmpdir, &ret);
+	CHECK(ret == 0 && list.count == 2, "%d, %zu configurations: %s", ret, list.count, said);
+	CHECK(list.count == 2 && !strcmp(list.items[0].name, "wg0") && !strcmp(list.items[1].name, "wg1"),
+	      "sorted by name");
+	CHECK(list.count && !strcmp(list.items[0].path, tmpdir_path("wg0.conf")), "path %s", list.items[0].path);
+	CHECK(strstr(said, "ignoring") && strstr(said, "much-too-long-name.conf") && !strstr(said, "hidden"),
+	      "warning: '%s'", said);
+	free(said);
+
+	/* The same interface again, a bad file, a bad directory: refused, the list unchanged. */
+	free(load(&list, tmpdir_path("wg0.conf"), &ret));
+	CHECK(ret == -EEXIST && list.count == 2, "wg0 twice: %d", ret);
+	tmpdir_write("wg2.conf", "[Interface]\nListenPort = x\n", 27);
+	said = load(&list, tmpdir_path("wg2.conf"), &ret);
+	CHECK(ret == -EINVAL && list.count == 2 && strstr(said, "wg2.conf:2: ListenPort 'x'"), "%s", said);
+	free(said);
+	wgconf_list_free(&list);
+	tmpdir_write("wg3.conf", good, strlen(good));
+	free(load(&list, tmpdir, &ret));
+	CHECK(ret == -EINVAL && list.count == 0, "a directory with a bad file: %d %zu", ret,
+	      list.count);
+	unlink(tmpdir_path("wg2.conf"));
+
+	said = load(&list, tmpdir_path("README"), &ret);
+	CHECK(ret == -EINVAL && strstr(said, "must be an interface name"), "%s", said);
+	free(said);
+	said = load(&list, tmpdir_path("nothing.conf"), &ret);
+	CHECK(ret == -ENOENT && strstr(said, "nothing.conf"), "%s", said);
+	free(said);
+	CHECK(!mkfifo(tmpdir_path("wg9.conf"), 0600), "mkfifo");
+	said = load(&list, tmpdir_path("wg9.conf"), &ret);
+	CHECK(ret == -EINVAL && strstr(said, "is a FIFO"), "%s", said);
+	free(said);
+	wgconf_list_free(&list);
+}
+
 int main(void)
 {
 	log_verbosity = LOG_WARN;
+	tmpdir_make();
 	RUN(unit_wgconf_provider_client, "a provider's client config: addresses, DNS, default route, endpoint, mark 51820");
 	RUN(unit_wgconf_article, "the article's config (DNS 10.64.0.1, PostUp rules); its 'Address' line without '=' is refused");
 	RUN(unit_wgconf_linuxserver_server, "linuxserver's server config: listen port, peers' AllowedIPs, no mark");
@@ -375,5 +437,7 @@ int main(void)
 	RUN(unit_wgconf_mark, "the mark for each Table, FwMark and default route combination");
 	RUN(unit_wgconf_refused, "what wg-quick or wg would refuse, in one line with its line number, no key shown");
 	RUN(unit_wgconf_names, "file names must be an interface name followed by .conf");
+	RUN(unit_wgconf_load, "files and directories: sorted, others ignored, duplicates and bad files refused whole");
+	tmpdir_remove();
 	return check_failed_tests ? 1 : 0;
 }
