@@ -7,71 +7,18 @@
 #include <bpf/bpf.h>
 
 #include "allowlist.h"
+#include "prefix_trie.h"
 
-union allow_key {
-	struct ks_allow4_key v4;
-	struct ks_allow6_key v6;
-};
-
-static int key_of(const struct allowlist *maps, const struct prefix *p, union allow_key *key)
+static struct prefix_tries tries_of(const struct allowlist *maps)
 {
-	memset(key, 0, sizeof(*key));
-	if (p->family == AF_INET) {
-		key->v4.prefixlen = p->len;
-		memcpy(key->v4.addr, p->addr, sizeof(key->v4.addr));
-		return maps->fd4;
-	}
-	key->v6.prefixlen = p->len;
-	memcpy(key->v6.addr, p->addr, sizeof(key->v6.addr));
-	return maps->fd6;
-}
-
-static int trie_add(const struct allowlist *maps, const struct prefix *p)
-{
-	union allow_key key;
-	__u8 allowed = 1;
-	int fd = key_of(maps, p, &key);
-
-	return bpf_map_update_elem(fd, &key, &allowed, BPF_ANY);
-}
-
-static int trie_del(const struct allowlist *maps, const struct prefix *p)
-{
-	union allow_key key;
-	int fd = key_of(maps, p, &key);
-
-	return bpf_map_delete_elem(fd, &key);
-}
-
-static int read_family(int fd, int family, struct prefix_list *out)
-{
-	union allow_key key, next;
-	void *prev = NULL;
-	int ret;
-
-	while ((ret = bpf_map_get_next_key(fd, prev, &next)) == 0) {
-		struct prefix p = { .family = family };
-
-		if (family == AF_INET) {
-			p.len = (uint8_t)next.v4.prefixlen;
-			memcpy(p.addr, next.v4.addr, sizeof(next.v4.addr));
-		} else {
-			p.len = (uint8_t)next.v6.prefixlen;
-			memcpy(p.addr, next.v6.addr, sizeof(next.v6.addr));
-		}
-		if (!prefix_list_add(out, &p))
-			return -ENOMEM;
-		key = next;
-		prev = &key;
-	}
-	return ret == -ENOENT ? 0 : ret;
+	return (struct prefix_tries){ maps->fd4, maps->fd6 };
 }
 
 int allowlist_read(const struct allowlist *maps, struct prefix_list *out)
 {
-	int ret = read_family(maps->fd4, AF_INET, out);
+	struct prefix_tries tries = tries_of(maps);
 
-	return ret ? ret : read_family(maps->fd6, AF_INET6, out);
+	return prefix_tries_read(&tries, out);
 }
 
 static void set_block(struct ks_block *block, unsigned int first, unsigned int count, __u8 state)
@@ -237,32 +184,23 @@ static int write_fast_path(const struct allowlist *maps, const struct prefix_lis
 
 int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted)
 {
-	struct prefix_list present = { 0 };
-	int ret = 0;
+	struct prefix_tries tries = tries_of(maps);
+	int ret = prefix_tries_add(&tries, wanted);
 
-	for (size_t i = 0; i < wanted->count && ret == 0; i++)
-		ret = trie_add(maps, &wanted->items[i]);
 	if (ret == 0)
 		ret = write_fast_path(maps, wanted);
-	if (ret == 0)
-		ret = allowlist_read(maps, &present);
 	prefix_list_sort(wanted);
-	for (size_t i = 0; i < present.count && ret == 0; i++)
-		if (!prefix_list_contains(wanted, &present.items[i]))
-			ret = trie_del(maps, &present.items[i]);
-	prefix_list_free(&present);
-	return ret;
+	return ret ? ret : prefix_tries_keep_only(&tries, wanted);
 }
 
 int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefixes)
 {
+	struct prefix_tries tries = tries_of(maps);
 	struct prefix_list present = { 0 };
-	int ret = 0;
+	int ret = prefix_tries_add(&tries, prefixes);
 
-	for (size_t i = 0; i < prefixes->count && ret == 0; i++)
-		ret = trie_add(maps, &prefixes->items[i]);
 	if (ret == 0)
-		ret = allowlist_read(maps, &present);
+		ret = prefix_tries_read(&tries, &present);
 	if (ret == 0)
 		ret = write_fast_path(maps, &present);
 	prefix_list_free(&present);
@@ -271,8 +209,9 @@ int allowlist_add(const struct allowlist *maps, const struct prefix_list *prefix
 
 int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefixes, const struct prefix **missing)
 {
+	struct prefix_tries tries = tries_of(maps);
 	struct prefix_list present = { 0 }, kept = { 0 }, gone = { 0 };
-	int ret = allowlist_read(maps, &present);
+	int ret = prefix_tries_read(&tries, &present);
 
 	for (size_t i = 0; i < prefixes->count && ret == 0; i++)
 		if (!prefix_list_add(&gone, &prefixes->items[i]))
@@ -290,8 +229,8 @@ int allowlist_del(const struct allowlist *maps, const struct prefix_list *prefix
 	/* The fast path first: until the tries lose the prefixes, both are right. */
 	if (ret == 0)
 		ret = write_fast_path(maps, &kept);
-	for (size_t i = 0; i < gone.count && ret == 0; i++)
-		ret = trie_del(maps, &gone.items[i]);
+	if (ret == 0)
+		ret = prefix_tries_del(&tries, &gone);
 	prefix_list_free(&present);
 	prefix_list_free(&kept);
 	prefix_list_free(&gone);
