@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ksctl allow: read or change the allowlist of the kill switch in force. */
 #include <errno.h>
+#include <getopt.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "commands.h"
 #include "instance.h"
 #include "log.h"
+#include "prefix_scope.h"
 
 static int list(const struct allowlist *maps)
 {
@@ -53,14 +55,30 @@ static int change(const struct allowlist *maps, const struct prefix_list *prefix
 
 int cmd_allow(int argc, char **argv)
 {
+	enum { OPT_PIN_DIR = 256, OPT_FORCE };
+	static const struct option long_options[] = {
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ 0 }
+	};
 	struct prefix_list prefixes = { 0 };
 	const char *pin_dir = NULL, *action;
+	bool force = false;
+	int opt;
 	struct allowlist maps;
 	struct instance inst;
 	int ret = EXIT_USAGE;
 
-	if (parse_pin_dir_only("allow", argc, argv, &pin_dir) != EXIT_OK)
-		return EXIT_USAGE;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (opt == OPT_PIN_DIR)
+			pin_dir = optarg;
+		else if (opt == OPT_FORCE)
+			force = true;
+		else
+			return option_error("allow", argv, opt);
+	}
 	if (optind == argc)
 		return usage_error("allow", "say list, add or del");
 	action = argv[optind++];
@@ -74,6 +92,8 @@ int cmd_allow(int argc, char **argv)
 	for (; optind < argc; optind++)
 		if (!prefix_list_add_text(&prefixes, argv[optind]))
 			goto out;
+	if (!strcmp(action, "add") && !force && prefixes_refuse_public_wide(&prefixes))
+		goto out;
 
 	ret = instance_open(&inst, pin_dir);
 	if (ret == EXIT_OK) {

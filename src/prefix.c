@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "log.h"
 #include "parse.h"
 #include "prefix.h"
+#include "prefix_scope.h"
 #include "textfile.h"
 
 static bool clear_host_bits(struct prefix *p)
@@ -116,20 +118,29 @@ bool prefix_list_add(struct prefix_list *list, const struct prefix *p)
 	return true;
 }
 
+/*
+ * Host bits are noted, and the network allowed; but on a wide prefix that
+ * reaches public address space they are a typo that would open the
+ * internet (192.168.1.0/2 is 192.0.0.0/2): an error.
+ */
 static bool add_noting_host_bits(struct prefix_list *list, const struct prefix *p,
 				 bool had_host_bits, const char *text, const char *name,
 				 unsigned int line)
 {
-	char network[PREFIX_TEXT_MAX];
+	char network[PREFIX_TEXT_MAX], where[PATH_MAX + 16] = "";
 
-	if (had_host_bits) {
-		prefix_format(p, network);
-		if (name)
-			pr_info("%s:%u: note: '%s' has host bits set; allowing its network %s", name,
-				line, text, network);
-		else
-			pr_info("note: '%s' has host bits set; allowing its network %s", text, network);
+	if (!had_host_bits)
+		return prefix_list_add(list, p);
+	prefix_format(p, network);
+	if (name)
+		snprintf(where, sizeof(where), "%s:%u: ", name, line);
+	if (prefix_is_public_wide(p)) {
+		pr_err("%s'%s' has host bits set, and its network %s reaches public address space: check the prefix "
+		       "length",
+		       where, text, network);
+		return false;
 	}
+	pr_info("%snote: '%s' has host bits set; allowing its network %s", where, text, network);
 	return prefix_list_add(list, p);
 }
 
