@@ -3,7 +3,9 @@
  * The kill switch: one verdict function for every egress packet, with thin
  * entry points for tc (Ethernet and layer-3 devices) and cgroup_skb.
  * It parses the bytes that leave, never the kernel's metadata about them:
- * a raw socket can claim any skb->protocol.
+ * a raw socket can claim any skb->protocol. Every exemption is pinned to
+ * exactly what it exists for, because a consumer with CAP_NET_RAW can set
+ * marks, craft any header and bind to any device.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -11,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/icmpv6.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -19,6 +22,38 @@
 #include "ksctl_common.h"
 
 #define LOOPBACK_IFINDEX 1
+/* Not in the UAPI headers this is built with (they are the kernel's internal ones). */
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_RAW 3
+#define IP_OFFSET 0x1fff
+#define ND_ROUTER_SOLICIT 133
+#define ND_ROUTER_ADVERT 134
+#define ND_NEIGHBOUR_SOLICIT 135
+#define ND_NEIGHBOUR_ADVERT 136
+#define ND_REDIRECT 137
+#define MLD_QUERY 130
+#define MLD_REPORT 131
+#define MLD_DONE 132
+#define MLD2_REPORT 143
+#define ARP_HW_ETHER 1
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+struct arp_ipv4 {
+	__be16 hw_type;
+	__be16 proto;
+	__u8 hw_len;
+	__u8 proto_len;
+	__be16 op;
+	__u8 addresses[2 * (6 + 4)]; /* sender and target, hardware and protocol */
+};
+
+/* How far into a packet the parser looks; deeper headers are malformed. */
+#define PARSE_MAX 1024
+#define IPV6_EXT_MAX 6
+/* Options walked in an IPv4 header; more is malformed (hosts send one, Router Alert, if any). */
+#define IPV4_OPTIONS_MAX 10
 
 /* Written by ksctl through a shared mapping; see struct ks_state. */
 volatile struct ks_state ks_state;
@@ -55,29 +90,343 @@ struct {
 	__type(value, struct ks_block);
 } ks_table4 SEC(".maps");
 
-static __always_inline bool is_tunnel(__u32 ifindex)
+/* Destinations a tunnel's configuration claims: its DNS, addresses and peers' AllowedIPs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, KS_TUNNEL_ONLY_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ks_allow4_key);
+	__type(value, __u8);
+} ks_tunnel_only4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, KS_TUNNEL_ONLY_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ks_allow6_key);
+	__type(value, __u8);
+} ks_tunnel_only6 SEC(".maps");
+
+/* The client tunnels' peers: address and UDP port (port 0: the address, for fragments). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KS_ENDPOINTS_MAX);
+	__type(key, struct ks_addr_key);
+	__type(value, struct ks_endpoint);
+} ks_endpoints SEC(".maps");
+
+/* Resolvers outside the tunnel that DNS may reach (--lan-dns), port 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KS_LAN_DNS_MAX);
+	__type(key, struct ks_addr_key);
+	__type(value, __u8);
+} ks_lan_dns SEC(".maps");
+
+/* What the parser learnt of an IP packet. */
+struct packet {
+	struct ks_addr_key dst;     /* family, destination port (when known) and address */
+	__u16 src_port;             /* network order, when known */
+	__u16 udp_len;              /* the UDP header's length field, host order */
+	__u16 udp_payload;          /* offset of the UDP payload */
+	__u8 l4;                    /* IPPROTO_* */
+	__u8 hop_limit;             /* IPv6 */
+	__u8 icmp_type;             /* ICMPv6 */
+	bool later_fragment;        /* no transport header: ports unknown */
+	bool has_ports;             /* TCP or UDP with its header in this packet */
+	bool source_route;          /* LSRR/SSRR option or a routing header */
+};
+
+enum ks_framing { KS_ETHERNET, KS_L3_TC, KS_L3_CGROUP };
+
+/*
+ * Copies @len bytes at @off into @buf. The helper reads non-linear data as
+ * well, in tc and in cgroup_skb alike, and never changes the packet (a pull
+ * would copy the cloned heads that TCP sends).
+ */
+static __always_inline bool load(struct __sk_buff *skb, __u32 off, void *buf, __u32 len)
+{
+	return off <= PARSE_MAX && bpf_skb_load_bytes(skb, off, buf, len) == 0;
+}
+
+/* Ports and, for UDP, the length and where the payload starts. */
+static __always_inline bool parse_l4(struct __sk_buff *skb, __u32 off, struct packet *p)
+{
+	__u16 l4[4];
+
+	if (p->l4 == IPPROTO_ICMPV6)
+		return load(skb, off, &p->icmp_type, 1);
+	if (p->l4 != IPPROTO_UDP && p->l4 != IPPROTO_TCP)
+		return true;
+	if (!load(skb, off, l4, sizeof(l4)))
+		return false;
+	p->src_port = l4[0];
+	p->dst.port = l4[1];
+	p->has_ports = true;
+	p->udp_len = bpf_ntohs(l4[2]);
+	p->udp_payload = off + 8;
+	return true;
+}
+
+/* Walks the options for loose or strict source routing. false: malformed. */
+static __always_inline bool ipv4_options(struct __sk_buff *skb, __u32 off, __u32 end, struct packet *p)
+{
+	for (int i = 0; i < IPV4_OPTIONS_MAX && off < end; i++) {
+		__u8 opt[2];
+
+		if (!load(skb, off, opt, 1))
+			return false;
+		if (opt[0] == IPOPT_END)
+			return true;
+		if (opt[0] == IPOPT_NOOP) {
+			off++;
+			continue;
+		}
+		if (opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR)
+			p->source_route = true;
+		if (!load(skb, off, opt, 2) || opt[1] < 2)
+			return false;
+		off += opt[1];
+	}
+	return off <= end;
+}
+
+static __always_inline bool parse_ipv4(struct __sk_buff *skb, __u32 off, struct packet *p)
+{
+	struct iphdr ip;
+	__u32 header_len;
+
+	if (!load(skb, off, &ip, sizeof(ip)) || ip.version != 4 || ip.ihl < 5)
+		return false;
+	p->dst.family = 4;
+	__builtin_memcpy(p->dst.addr, &ip.daddr, 4);
+	p->l4 = ip.protocol;
+	header_len = ip.ihl * 4;
+	/* A later fragment carries no transport header: its ports are unknown. */
+	p->later_fragment = ip.frag_off & bpf_htons(IP_OFFSET);
+	if (header_len > sizeof(ip) && !ipv4_options(skb, off + sizeof(ip), off + header_len, p))
+		return false;
+	return p->later_fragment || parse_l4(skb, off + header_len, p);
+}
+
+/* Follows extension headers to the transport header. false: malformed. */
+static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct packet *p)
+{
+	struct ipv6hdr ip;
+	__u8 next;
+
+	if (!load(skb, off, &ip, sizeof(ip)) || ip.version != 6)
+		return false;
+	p->dst.family = 6;
+	__builtin_memcpy(p->dst.addr, &ip.daddr, 16);
+	p->hop_limit = ip.hop_limit;
+	next = ip.nexthdr;
+	off += sizeof(ip);
+	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+		__u8 ext[4];
+
+		switch (next) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_ROUTING:
+			if (!load(skb, off, ext, 2))
+				return false;
+			p->source_route |= next == IPPROTO_ROUTING;
+			next = ext[0];
+			off += ((__u32)ext[1] + 1) * 8;
+			continue;
+		case IPPROTO_FRAGMENT:
+			if (!load(skb, off, ext, 4))
+				return false;
+			next = ext[0];
+			off += 8;
+			if (((__u16)ext[2] << 8 | ext[3]) & 0xfff8) {
+				p->l4 = next;
+				p->later_fragment = true;
+				return true;
+			}
+			continue;
+		case IPPROTO_AH:
+			if (!load(skb, off, ext, 2))
+				return false;
+			next = ext[0];
+			off += ((__u32)ext[1] + 2) * 4;
+			continue;
+		}
+		p->l4 = next;
+		return parse_l4(skb, off, p);
+	}
+	return false; /* more extension headers than any real packet has */
+}
+
+static __always_inline bool is_link_local(const __u8 *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* ff02::N, the link-scope multicast group N (1 all nodes, 2 all routers). */
+static __always_inline bool is_link_multicast(const __u8 *a, __u8 group)
+{
+	return a[0] == 0xff && a[1] == 0x02 && !a[2] && !a[3] && !a[4] && !a[5] && !a[6] && !a[7] && !a[8] &&
+	       !a[9] && !a[10] && !a[11] && !a[12] && !a[13] && !a[14] && a[15] == group;
+}
+
+/* ff02::/16: multicast that never leaves the link. */
+static __always_inline bool is_link_scope_multicast(const __u8 *a)
+{
+	return a[0] == 0xff && a[1] == 0x02;
+}
+
+/* ff02::1:ff00:0/104: the solicited-node groups that neighbour solicitations go to. */
+static __always_inline bool is_solicited_node(const __u8 *a)
+{
+	return a[0] == 0xff && a[1] == 0x02 && !a[2] && !a[3] && !a[4] && !a[5] && !a[6] && !a[7] && !a[8] &&
+	       !a[9] && !a[10] && a[11] == 0x01 && a[12] == 0xff;
+}
+
+/*
+ * Neighbour discovery (RFC 4861) carries hop limit 255, but routers forward
+ * it like any packet: it passes only to the link-scope destinations each
+ * type needs. Multicast listener reports (MLD, RFC 3810), which switches that
+ * snoop multicast need to deliver solicitations, carry hop limit 1 to link
+ * multicast. Anything else is judged like any packet.
+ */
+static __always_inline bool is_link_housekeeping(const struct packet *p)
+{
+	const __u8 *dst = p->dst.addr;
+
+	if (p->l4 != IPPROTO_ICMPV6 || p->later_fragment)
+		return false;
+	switch (p->icmp_type) {
+	case MLD_QUERY:
+	case MLD_REPORT:
+	case MLD_DONE:
+	case MLD2_REPORT:
+		return p->hop_limit == 1 && is_link_scope_multicast(dst);
+	}
+	if (p->hop_limit != 255)
+		return false;
+	switch (p->icmp_type) {
+	case ND_ROUTER_SOLICIT:
+		return is_link_multicast(dst, 2);
+	case ND_ROUTER_ADVERT:
+	case ND_NEIGHBOUR_ADVERT:
+		return is_link_multicast(dst, 1) || is_link_local(dst);
+	case ND_NEIGHBOUR_SOLICIT:
+		return is_solicited_node(dst) || is_link_local(dst);
+	case ND_REDIRECT:
+		return is_link_local(dst);
+	}
+	return false;
+}
+
+/*
+ * WireGuard's own messages: a type (1 initiation, 2 response, 3 cookie,
+ * 4 data) and three zero bytes, at the exact sizes each type has; data is
+ * padded to 16 bytes (several messages at once under UDP GSO keep that).
+ */
+static __always_inline bool is_wireguard(struct __sk_buff *skb, const struct packet *p)
+{
+	__u32 payload = p->udp_len - 8, word;
+
+	if (p->l4 != IPPROTO_UDP || !p->has_ports || p->udp_len < 8 + 4 || !load(skb, p->udp_payload, &word, 4))
+		return false;
+	word = bpf_ntohl(word);
+	if (word & 0x00ffffff)
+		return false;
+	switch (word >> 24) {
+	case 1:
+		return payload == 148;
+	case 2:
+		return payload == 92;
+	case 3:
+		return payload == 64;
+	case 4:
+		return payload >= 32 && payload % 16 == 0;
+	}
+	return false;
+}
+
+static __always_inline bool mark_matches(__u64 mark_mask, __u32 mark)
+{
+	__u32 mask = KS_MASK_OF(mark_mask);
+
+	return mask && (mark & mask) == KS_MARK_OF(mark_mask);
+}
+
+/* Does @mark carry one of the tunnels' marks? Only WireGuard's own socket should. */
+static __always_inline bool tunnel_marked(__u32 mark)
 {
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
-		if (ks_state.config.tunnel_ifindex[i] == ifindex)
+		if (mark_matches(ks_state.config.tunnel[i].mark_mask, mark))
 			return true;
 	return false;
 }
 
-static __always_inline bool mark_matches(__u32 mark)
+static __always_inline bool is_tunnel(__u32 ifindex)
 {
-	__u64 mark_mask = ks_state.config.mark_mask;
-	__u32 mask = KS_MASK_OF(mark_mask);
+	for (int i = 0; i < KS_TUNNELS_MAX; i++)
+		if (ks_state.config.tunnel[i].ifindex == ifindex)
+			return true;
+	return false;
+}
 
-	/* A zero mask would match every packet: it means "no fwmark pass". */
-	return mask && (mark & mask) == KS_MARK_OF(mark_mask);
+/* A client tunnel's encrypted UDP: to a peer's endpoint, with the tunnel's mark, shaped as WireGuard. */
+static __always_inline bool to_endpoint(struct __sk_buff *skb, const struct packet *p)
+{
+	struct ks_addr_key key = p->dst;
+	struct ks_endpoint *endpoint;
+
+	if (p->later_fragment && p->l4 == IPPROTO_UDP)
+		key.port = 0; /* the address alone */
+	else if (!is_wireguard(skb, p))
+		return false;
+	endpoint = bpf_map_lookup_elem(&ks_endpoints, &key);
+	return endpoint && (!KS_MASK_OF(endpoint->mark_mask) || mark_matches(endpoint->mark_mask, skb->mark));
+}
+
+/*
+ * A server tunnel's encrypted UDP: from its ListenPort to wherever its
+ * roaming peers are, shaped as WireGuard, and not from a raw or packet
+ * socket (they can claim any source port). Kernel WireGuard's packets carry
+ * no socket, or the socket of the application whose data they encrypt.
+ */
+static __always_inline bool from_listen_port(struct __sk_buff *skb, const struct packet *p)
+{
+	struct bpf_sock *sk = skb->sk;
+	bool listening = false;
+
+	if (!p->src_port || !is_wireguard(skb, p))
+		return false;
+	for (int i = 0; i < KS_TUNNELS_MAX; i++)
+		listening |= ks_state.config.tunnel[i].listen_port == bpf_ntohs(p->src_port);
+	if (!listening)
+		return false;
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (sk && (sk->type == SOCK_RAW || (sk->family != AF_INET && sk->family != AF_INET6)))
+		return false;
+	return true;
+}
+
+static __always_inline bool is_dns(const struct packet *p)
+{
+	__u16 port = bpf_ntohs(p->dst.port);
+	struct ks_addr_key key = p->dst;
+
+	if (!p->has_ports || (port != KS_DNS_PORT && port != KS_DNS_TLS_PORT))
+		return false;
+	key.port = 0;
+	return !bpf_map_lookup_elem(&ks_lan_dns, &key);
 }
 
 /* The /16's state decides, or its /24 block's, or else the trie, which is always complete. */
-static __always_inline bool allowed4(const __u8 *addr, struct ks_allow4_key *key)
+static __always_inline bool allowed4(const __u8 *addr)
 {
 	__u32 first = (__u32)addr[0] << 8 | addr[1], index = first / KS_ROOT4_PER_BLOCK;
 	struct ks_block *block = bpf_map_lookup_elem(&ks_table4, &index);
 	__u16 state = block ? block->root[first % KS_ROOT4_PER_BLOCK] : KS_ROOT_LPM;
+	struct ks_allow4_key key = { .prefixlen = 32 };
 
 	if (state >= KS_ROOT_BLOCK) {
 		index = KS_ROOT4_BLOCKS + state - KS_ROOT_BLOCK;
@@ -86,119 +435,109 @@ static __always_inline bool allowed4(const __u8 *addr, struct ks_allow4_key *key
 	}
 	if (state != KS_ROOT_LPM)
 		return state == KS_ROOT_ALLOW;
-	return bpf_map_lookup_elem(&ks_allow4, key) != NULL;
+	__builtin_memcpy(key.addr, addr, 4);
+	return bpf_map_lookup_elem(&ks_allow4, &key) != NULL;
 }
 
-static __always_inline bool allowed6(const __u8 *addr, struct ks_allow6_key *key)
+static __always_inline bool allowed6(const __u8 *addr)
 {
 	__u8 state = ks_state.root6[(__u32)addr[0] << 8 | addr[1]];
+	struct ks_allow6_key key = { .prefixlen = 128 };
 
 	if (state != KS_ROOT_LPM)
 		return state == KS_ROOT_ALLOW;
-	return bpf_map_lookup_elem(&ks_allow6, key) != NULL;
+	__builtin_memcpy(key.addr, addr, 16);
+	return bpf_map_lookup_elem(&ks_allow6, &key) != NULL;
 }
 
-/*
- * Make the first @len bytes readable. tc may pull non-linear data into the
- * head; cgroup_skb may not, and what it cannot see is malformed (dropped).
- */
-static __always_inline bool headers_readable(struct __sk_buff *skb, __u32 len, bool can_pull)
+static __always_inline bool tunnel_only(const struct packet *p)
 {
-	if ((long)skb->data + len <= (long)skb->data_end)
-		return true;
-	if (can_pull && skb->len >= len && bpf_skb_pull_data(skb, len) == 0)
-		return (long)skb->data + len <= (long)skb->data_end;
-	return false;
-}
+	struct ks_allow4_key key4 = { .prefixlen = 32 };
+	struct ks_allow6_key key6 = { .prefixlen = 128 };
 
-static __always_inline enum ks_reason classify_ipv4(struct __sk_buff *skb, __u32 off, bool can_pull)
-{
-	struct ks_allow4_key key = { .prefixlen = 32 };
-	struct iphdr *ip;
-
-	if (!headers_readable(skb, off + sizeof(*ip), can_pull))
-		return KS_REASON_MALFORMED;
-	ip = (void *)(long)skb->data + off;
-	if ((void *)(ip + 1) > (void *)(long)skb->data_end)
-		return KS_REASON_MALFORMED;
-	if (ip->version != 4 || ip->ihl < 5)
-		return KS_REASON_MALFORMED;
-	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return allowed4(key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV4;
-}
-
-/* Neighbour discovery (RFC 4861 types 133-137) is only valid with hop limit 255, so it never leaves the link. */
-static __always_inline bool is_neighbour_discovery(struct ipv6hdr *ip, void *data_end)
-{
-	__u8 *icmp_type = (void *)(ip + 1);
-
-	if (ip->nexthdr != IPPROTO_ICMPV6 || ip->hop_limit != 255)
-		return false;
-	if ((void *)(icmp_type + 1) > data_end)
-		return false;
-	return *icmp_type >= 133 && *icmp_type <= 137;
-}
-
-static __always_inline enum ks_reason classify_ipv6(struct __sk_buff *skb, __u32 off, bool can_pull)
-{
-	struct ks_allow6_key key = { .prefixlen = 128 };
-	struct ipv6hdr *ip;
-
-	if (!headers_readable(skb, off + sizeof(*ip), can_pull))
-		return KS_REASON_MALFORMED;
-	ip = (void *)(long)skb->data + off;
-	if ((void *)(ip + 1) > (void *)(long)skb->data_end)
-		return KS_REASON_MALFORMED;
-	if (ip->version != 6)
-		return KS_REASON_MALFORMED;
-	if (is_neighbour_discovery(ip, (void *)(long)skb->data_end))
-		return KS_REASON_LINK_LAYER;
-	__builtin_memcpy(key.addr, &ip->daddr, sizeof(key.addr));
-	return allowed6(key.addr, &key) ? KS_REASON_ALLOWLIST : KS_REASON_IPV6;
-}
-
-/* Without a link-layer header the IP version nibble says what the packet is. */
-static __always_inline enum ks_reason classify_l3(struct __sk_buff *skb, bool can_pull)
-{
-	__u8 *first;
-
-	if (!headers_readable(skb, 1, can_pull))
-		return KS_REASON_MALFORMED;
-	first = (void *)(long)skb->data;
-	if ((void *)(first + 1) > (void *)(long)skb->data_end)
-		return KS_REASON_MALFORMED;
-	switch (*first >> 4) {
-	case 4:
-		return classify_ipv4(skb, 0, can_pull);
-	case 6:
-		return classify_ipv6(skb, 0, can_pull);
+	if (p->dst.family == 4) {
+		__builtin_memcpy(key4.addr, p->dst.addr, 4);
+		return bpf_map_lookup_elem(&ks_tunnel_only4, &key4) != NULL;
 	}
-	return KS_REASON_OTHER;
+	__builtin_memcpy(key6.addr, p->dst.addr, 16);
+	return bpf_map_lookup_elem(&ks_tunnel_only6, &key6) != NULL;
 }
 
-static __always_inline enum ks_reason classify_ethernet(struct __sk_buff *skb)
+/* Ethernet/IPv4 ARP, the only kind a WireGuard client needs: anything else is not housekeeping. */
+static __always_inline enum ks_reason classify_arp(struct __sk_buff *skb)
 {
-	struct ethhdr *eth;
+	struct arp_ipv4 arp;
 
-	if (!headers_readable(skb, sizeof(*eth), true))
+	if (!load(skb, ETH_HLEN, &arp, sizeof(arp)))
 		return KS_REASON_MALFORMED;
-	eth = (void *)(long)skb->data;
-	if ((void *)(eth + 1) > (void *)(long)skb->data_end)
-		return KS_REASON_MALFORMED;
-	switch (eth->h_proto) {
-	case bpf_htons(ETH_P_IP):
-		return classify_ipv4(skb, sizeof(*eth), true);
-	case bpf_htons(ETH_P_IPV6):
-		return classify_ipv6(skb, sizeof(*eth), true);
-	case bpf_htons(ETH_P_ARP):
-		return KS_REASON_LINK_LAYER;
-	}
-	return KS_REASON_OTHER;
+	if (arp.hw_type != bpf_htons(ARP_HW_ETHER) || arp.proto != bpf_htons(ETH_P_IP) || arp.hw_len != 6 ||
+	    arp.proto_len != 4 || (arp.op != bpf_htons(ARP_OP_REQUEST) && arp.op != bpf_htons(ARP_OP_REPLY)))
+		return KS_REASON_OTHER;
+	return KS_REASON_LINK_LAYER;
 }
 
-enum ks_framing { KS_ETHERNET, KS_L3_TC, KS_L3_CGROUP };
+/* The verdict of an IP packet that leaves a filtered interface, in order. */
+static __always_inline enum ks_reason classify_ip(struct __sk_buff *skb, const struct packet *p)
+{
+	bool allowed;
 
-/* The verdict order lives here and only here. */
+	if (p->source_route)
+		return KS_REASON_SOURCE_ROUTE;
+	if (p->dst.family == 6 && is_link_housekeeping(p))
+		return KS_REASON_LINK_LAYER;
+	if (to_endpoint(skb, p))
+		return KS_REASON_ENDPOINT;
+	if (from_listen_port(skb, p))
+		return KS_REASON_LISTEN_PORT;
+	if (tunnel_marked(skb->mark))
+		return KS_REASON_FWMARK_OTHER;
+	if (is_dns(p))
+		return KS_REASON_DNS;
+	allowed = p->dst.family == 4 ? allowed4(p->dst.addr) : allowed6(p->dst.addr);
+	if (!allowed)
+		return p->dst.family == 4 ? KS_REASON_IPV4 : KS_REASON_IPV6;
+	return tunnel_only(p) ? KS_REASON_TUNNEL_ONLY : KS_REASON_ALLOWLIST;
+}
+
+/* Parses the frame and judges it. */
+static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_framing framing)
+{
+	struct packet p = {};
+	__u32 l3 = 0;
+	__u8 version;
+
+	if (framing == KS_ETHERNET) {
+		struct ethhdr eth;
+
+		if (!load(skb, 0, &eth, sizeof(eth)))
+			return KS_REASON_MALFORMED;
+		switch (eth.h_proto) {
+		case bpf_htons(ETH_P_ARP):
+			return classify_arp(skb);
+		case bpf_htons(ETH_P_IP):
+			version = 4;
+			break;
+		case bpf_htons(ETH_P_IPV6):
+			version = 6;
+			break;
+		default:
+			return KS_REASON_OTHER;
+		}
+		l3 = sizeof(eth);
+	} else {
+		/* Without a link-layer header the IP version nibble says what the packet is. */
+		if (!load(skb, 0, &version, 1))
+			return KS_REASON_MALFORMED;
+		version >>= 4;
+		if (version != 4 && version != 6)
+			return KS_REASON_OTHER;
+	}
+	if (!(version == 4 ? parse_ipv4(skb, l3, &p) : parse_ipv6(skb, l3, &p)))
+		return KS_REASON_MALFORMED;
+	return classify_ip(skb, &p);
+}
+
+/* The verdict order lives here and in the functions it calls, and only there. */
 static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing framing)
 {
 	enum ks_reason reason;
@@ -210,12 +549,8 @@ static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing frami
 		reason = KS_REASON_TUNNEL;
 	else if (skb->ifindex == LOOPBACK_IFINDEX)
 		reason = KS_REASON_LOCAL;
-	else if (mark_matches(skb->mark))
-		reason = KS_REASON_FWMARK;
-	else if (framing == KS_ETHERNET)
-		reason = classify_ethernet(skb);
 	else
-		reason = classify_l3(skb, framing == KS_L3_TC);
+		reason = classify(skb, framing);
 
 	key = reason;
 	counter = bpf_map_lookup_elem(&ks_counters, &key);
@@ -226,16 +561,17 @@ static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing frami
 	return reason < KS_REASON_FIRST_DROP;
 }
 
+/* A pass is "next", not "ok": programs and filters after ksctl still run. */
 SEC("tc")
 int ksctl_eth(struct __sk_buff *skb)
 {
-	return verdict(skb, KS_ETHERNET) ? TC_ACT_OK : TC_ACT_SHOT;
+	return verdict(skb, KS_ETHERNET) ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
 SEC("tc")
 int ksctl_l3(struct __sk_buff *skb)
 {
-	return verdict(skb, KS_L3_TC) ? TC_ACT_OK : TC_ACT_SHOT;
+	return verdict(skb, KS_L3_TC) ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
 SEC("cgroup_skb/egress")

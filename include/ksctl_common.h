@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the BPF program and the ksctl command share: the verdict reasons,
- * the counter layout, the configuration block and the allowlist keys.
+ * the counter layout, the configuration block and the map keys.
  * Only constants and fixed-width types, so that it compiles in both worlds.
  */
 #ifndef KSCTL_COMMON_H
@@ -13,24 +13,29 @@
  * Every verdict, in the order the program decides it. Passing reasons come
  * first; KS_REASON_FIRST_DROP splits them. The names are what `ksctl stats`
  * prints, so they are part of the CLI contract.
- *   X(enum suffix, name, verdict)
+ *   X(enum suffix, name, verdict, what it means)
  */
-#define KS_REASONS(X)                       \
-	X(TUNNEL, "tunnel", "pass")         \
-	X(LOCAL, "local", "pass")           \
-	X(FWMARK, "fwmark", "pass")         \
-	X(LINK_LAYER, "link_layer", "pass") \
-	X(ALLOWLIST, "allowlist", "pass")   \
-	X(IPV4, "ipv4", "drop")             \
-	X(IPV6, "ipv6", "drop")             \
-	X(OTHER, "other", "drop")           \
-	X(MALFORMED, "malformed", "drop")
+#define KS_REASONS(X)                                                                                       \
+	X(TUNNEL, "tunnel", "pass", "it leaves a tunnel interface (cgroup mode)")                           \
+	X(LOCAL, "local", "pass", "it leaves through loopback")                                             \
+	X(ENDPOINT, "endpoint", "pass", "a client tunnel's encrypted UDP to its peer's endpoint")            \
+	X(LISTEN_PORT, "listen_port", "pass", "a server tunnel's encrypted UDP from its ListenPort")          \
+	X(LINK_LAYER, "link_layer", "pass", "well-formed ARP; neighbour discovery or MLD to link-scope addresses") \
+	X(ALLOWLIST, "allowlist", "pass", "its destination is in an allowed prefix")                        \
+	X(FWMARK_OTHER, "fwmark_other", "drop", "a tunnel's mark on anything but its encrypted UDP")        \
+	X(SOURCE_ROUTE, "source_route", "drop", "it asks a hop to route it on (IPv4 LSRR/SSRR, IPv6 routing header)") \
+	X(DNS, "dns", "drop", "DNS (port 53 or 853) to a resolver not named with --lan-dns")                \
+	X(TUNNEL_ONLY, "tunnel_only", "drop", "an allowed destination that a tunnel's configuration claims") \
+	X(IPV4, "ipv4", "drop", "any other IPv4 destination")                                               \
+	X(IPV6, "ipv6", "drop", "any other IPv6 destination")                                               \
+	X(OTHER, "other", "drop", "any other ethertype (VLAN, LLDP, ...) or IP version, or odd ARP")        \
+	X(MALFORMED, "malformed", "drop", "truncated or invalid headers")
 
-#define KS_REASON_ENUM(id, name, verdict) KS_REASON_##id,
+#define KS_REASON_ENUM(id, name, verdict, meaning) KS_REASON_##id,
 enum ks_reason { KS_REASONS(KS_REASON_ENUM) KS_REASON_COUNT };
 #undef KS_REASON_ENUM
 
-#define KS_REASON_FIRST_DROP KS_REASON_IPV4
+#define KS_REASON_FIRST_DROP KS_REASON_FWMARK_OTHER
 
 struct ks_counter {
 	__u64 packets;
@@ -39,12 +44,20 @@ struct ks_counter {
 
 #define KS_TUNNELS_MAX 8
 #define KS_ALLOW_MAX (1U << 18)
+#define KS_TUNNEL_ONLY_MAX (1U << 16)
+#define KS_ENDPOINTS_MAX 4096
+#define KS_LAN_DNS_MAX 64
 #define KS_CGROUP_PATH_MAX 256
+#define KS_IFNAMSIZ 16
+
+/* DNS and DNS over TLS or QUIC: the ports that the DNS rule watches. */
+#define KS_DNS_PORT 53
+#define KS_DNS_TLS_PORT 853
 
 /*
- * The configuration lives in the program's .data section, which ksctl
- * writes through a shared mapping of the map: changes take effect for the
- * next packet, with no reload and no window. mark and mask share one
+ * The configuration lives in the program's .bss, which ksctl writes
+ * through a shared mapping of the map: changes take effect for the next
+ * packet, with no reload and no window. A mark and its mask share one
  * naturally aligned 64-bit word so that a change of both is one store.
  */
 #define KS_MARK_MASK(mark, mask) (((__u64)(mark) << 32) | (__u32)(mask))
@@ -53,15 +66,42 @@ struct ks_counter {
 
 enum ks_mode { KS_MODE_NONE = 0, KS_MODE_TC = 1, KS_MODE_CGROUP = 2 };
 
+/* Where a tunnel's fwmark came from, for `status`. */
+enum ks_mark_source { KS_MARK_NONE = 0, KS_MARK_OPTION, KS_MARK_FWMARK, KS_MARK_INFERRED };
+
+struct ks_tunnel {
+	char name[KS_IFNAMSIZ];   /* "": unused slot */
+	__u64 mark_mask;          /* the mark on its encrypted UDP; mask 0: it sets none */
+	__u32 ifindex;            /* cgroup mode recognises the tunnel's own traffic by it */
+	__u16 listen_port;        /* a server's ListenPort (host order), 0: none */
+	__u8 mark_source;         /* enum ks_mark_source */
+	__u8 from_config;         /* its configuration file was read */
+};
+
 struct ks_config {
-	__u64 mark_mask;                        /* mask 0: the fwmark pass is off */
-	__u32 tunnel_ifindex[KS_TUNNELS_MAX];   /* 0: unused slot */
+	struct ks_tunnel tunnel[KS_TUNNELS_MAX];
 	/* Not read by the program: what `status` needs to find the instance. */
-	__u32 mode;                             /* enum ks_mode */
-	__u32 generation;                       /* bumped by every `up` */
-	__u32 table4_blocks;                    /* /24 blocks in use in the IPv4 table */
+	__u32 mode;               /* enum ks_mode */
+	__u32 generation;         /* bumped by every `up` */
+	__u32 table4_blocks;      /* /24 blocks in use in the IPv4 table */
+	__u32 pad;
 	char cgroup_path[KS_CGROUP_PATH_MAX];
-	char tunnel_name[KS_TUNNELS_MAX][16];   /* IFNAMSIZ */
+};
+
+/* An address with a port: the key of the endpoint and LAN DNS maps. */
+struct ks_addr_key {
+	__u8 family;              /* 4 or 6 */
+	__u8 pad;
+	__u16 port;               /* network order; 0 in the LAN DNS map and for fragments */
+	__u8 addr[16];            /* an IPv4 address in the first 4 bytes */
+};
+
+/* A tunnel's peer endpoint: its encrypted UDP may go there, with the tunnel's mark. */
+struct ks_endpoint {
+	__u64 mark_mask;          /* mask 0: no mark required (wg-quick sets none) */
+	__u64 resolved_at;        /* Unix time of the lookup, for `status` */
+	__u32 tunnel;             /* index in ks_config.tunnel */
+	__u32 pad;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "links.h"
 #include "log.h"
+#include "policy_show.h"
 
 enum role { ROLE_LOOPBACK, ROLE_TUNNEL, ROLE_PROTECTED, ROLE_UNPROTECTED };
 static const char *const role_names[] = { "loopback", "tunnel", "protected", "UNPROTECTED" };
@@ -24,6 +25,7 @@ struct iface_status {
 	enum role role;
 	enum tc_kind kind;
 	int programs; /* every program at the egress hook, ours or not */
+	bool not_first; /* another tcx program runs before ours */
 };
 
 struct status {
@@ -31,7 +33,8 @@ struct status {
 	struct iface_status *ifaces;
 	int count;
 	bool in_force;
-	long allowed; /* -1: unknown */
+	bool policy_known;    /* the maps could be read */
+	struct policy policy; /* what they hold */
 	int packet_sockets; /* -1: unknown */
 	const char *problem;
 };
@@ -63,21 +66,24 @@ static bool configured_tunnel(const struct instance *inst, const struct link *li
 	if (inst->source == SOURCE_UNREACHABLE)
 		return true;
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
-		if (!strncmp(inst->config.tunnel_name[i], link->name, IFNAMSIZ) && link->name[0])
+		if (!strncmp(inst->config.tunnel[i].name, link->name, IFNAMSIZ) && link->name[0])
 			return true;
 	return false;
 }
 
-static enum tc_kind protection_of(const struct instance *inst, unsigned int ifindex, int *programs)
+static void examine_link(const struct instance *inst, struct iface_status *s)
 {
 	struct tc_attachment att;
 	int prog_fd;
 
-	*programs = 0;
-	if (tc_query(ifindex, &att) < 0)
-		return TC_NONE;
-	*programs = (int)att.tcx_count + (att.clsact_id != 0);
-	return instance_attachment(inst, &att, &prog_fd);
+	s->programs = 0;
+	s->kind = TC_NONE;
+	if (tc_query(s->link.ifindex, &att) < 0)
+		return;
+	s->programs = (int)att.tcx_count + (att.clsact_id != 0);
+	s->kind = instance_attachment(inst, &att, &prog_fd);
+	/* tcx runs its chain in order: a program before ours sees and may redirect packets first. */
+	s->not_first = att.tcx_count && !instance_owns(inst, att.tcx_ids[0]);
 }
 
 static int examine_tc(struct status *st)
@@ -102,7 +108,7 @@ static int examine_tc(struct status *st)
 		else if (configured_tunnel(st->inst, &s->link))
 			s->role = ROLE_TUNNEL;
 		else {
-			s->kind = protection_of(st->inst, s->link.ifindex, &s->programs);
+			examine_link(st->inst, s);
 			s->role = s->kind == TC_NONE ? ROLE_UNPROTECTED : ROLE_PROTECTED;
 			st->in_force &= s->kind != TC_NONE;
 		}
@@ -125,19 +131,6 @@ static void examine_cgroup(struct status *st)
 		st->problem = "the cgroup no longer carries the kill switch";
 }
 
-static long count_allowed(const struct instance *inst)
-{
-	struct allowlist maps = { inst->map_fd[KS_MAP_ALLOW4], inst->map_fd[KS_MAP_ALLOW6], inst->map_fd[KS_MAP_TABLE4],
-				  inst->state };
-	struct prefix_list list = { 0 };
-	long count = -1;
-
-	if (inst->source != SOURCE_UNREACHABLE && allowlist_read(&maps, &list) == 0)
-		count = (long)list.count;
-	prefix_list_free(&list);
-	return count;
-}
-
 static const char *mode_of(const struct status *st)
 {
 	return st->inst->config.mode == KS_MODE_CGROUP ? "cgroup" : "tc";
@@ -157,12 +150,8 @@ static void print_plain(const struct status *st)
 	if (st->inst->source == SOURCE_UNREACHABLE)
 		printf("  configuration: not readable from here (no pins, no CAP_SYS_ADMIN)\n");
 	else {
-		printf("  fwmark: ");
-		if (KS_MASK_OF(c->mark_mask))
-			printf("0x%x/0x%x\n", KS_MARK_OF(c->mark_mask), KS_MASK_OF(c->mark_mask));
-		else
-			printf("off\n");
-		printf("  allowed prefixes: %ld ('ksctl allow list')\n", st->allowed);
+		if (st->policy_known)
+			policy_show_plain(stdout, &st->policy);
 		printf("  state: %s\n", st->inst->source == SOURCE_PINS ? st->inst->pin_dir : "found through the kernel's attachments");
 	}
 	if (c->mode == KS_MODE_CGROUP)
@@ -174,8 +163,9 @@ static void print_plain(const struct status *st)
 	for (int i = 0; i < st->count; i++) {
 		const struct iface_status *s = &st->ifaces[i];
 
-		printf("  %-16s %s%s%s\n", s->link.name, role_names[s->role], s->role == ROLE_PROTECTED ? " by " : "",
-		       s->role == ROLE_PROTECTED ? tc_kind_name(s->kind) : "");
+		printf("  %-16s %s%s%s%s\n", s->link.name, role_names[s->role], s->role == ROLE_PROTECTED ? " by " : "",
+		       s->role == ROLE_PROTECTED ? tc_kind_name(s->kind) : "",
+		       s->not_first ? " (warning: another tcx program runs before ksctl here)" : "");
 	}
 }
 
@@ -192,16 +182,8 @@ static void print_json(const struct status *st)
 	json_string(&j, "source", sources[st->inst->source]);
 	if (st->problem)
 		json_string(&j, "problem", st->problem);
-	if (st->inst->source == SOURCE_PINS || st->inst->source == SOURCE_KERNEL) {
-		json_uint(&j, "fwmark", KS_MARK_OF(c->mark_mask));
-		json_uint(&j, "fwmark_mask", KS_MASK_OF(c->mark_mask));
-		json_uint(&j, "allowed_prefixes", (uint64_t)st->allowed);
-		json_array(&j, "tunnels");
-		for (int i = 0; i < KS_TUNNELS_MAX; i++)
-			if (c->tunnel_name[i][0])
-				json_string(&j, NULL, c->tunnel_name[i]);
-		json_end(&j);
-	}
+	if (st->policy_known)
+		policy_show_json(&j, &st->policy);
 	if (c->mode == KS_MODE_CGROUP)
 		json_string(&j, "cgroup", c->cgroup_path);
 	if (st->packet_sockets >= 0)
@@ -218,6 +200,8 @@ static void print_json(const struct status *st)
 			json_string(&j, "attach", tc_kind_name(s->kind));
 		if (s->role >= ROLE_PROTECTED)
 			json_uint(&j, "egress_programs", (uint64_t)s->programs);
+		if (s->role == ROLE_PROTECTED)
+			json_bool(&j, "first_in_chain", !s->not_first);
 		json_end(&j);
 	}
 	json_finish(&j);
@@ -235,7 +219,7 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = NULL;
 	bool json = false, quiet = false;
 	struct instance inst;
-	struct status st = { .inst = &inst, .allowed = -1, .packet_sockets = -1 };
+	struct status st = { .inst = &inst, .packet_sockets = -1 };
 	int opt, ret = EXIT_RUNTIME;
 
 	opterr = 0;
@@ -262,7 +246,12 @@ int cmd_status(int argc, char **argv)
 			pr_err("cannot list network interfaces");
 			goto out;
 		}
-		st.allowed = count_allowed(&inst);
+		if (inst.source != SOURCE_UNREACHABLE) {
+			struct ks_maps maps;
+
+			instance_maps(&inst, &maps);
+			st.policy_known = policy_read(&st.policy, &maps) == 0;
+		}
 		st.packet_sockets = count_packet_sockets();
 	}
 	if (json)
@@ -271,6 +260,7 @@ int cmd_status(int argc, char **argv)
 		print_plain(&st);
 	ret = st.in_force ? EXIT_OK : EXIT_RUNTIME;
 out:
+	policy_free(&st.policy);
 	free(st.ifaces);
 	instance_close(&inst);
 	return ret;

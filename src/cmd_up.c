@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,81 +18,137 @@
 #include "attach_tc.h"
 #include "bpffs.h"
 #include "commands.h"
+#include "derive.h"
 #include "links.h"
 #include "loader.h"
 #include "log.h"
 #include "parse.h"
 
-static const char *const default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
-
 struct up_options {
-	char tunnels[KS_TUNNELS_MAX][IFNAMSIZ];
-	int tunnel_count;
-	uint32_t mark, mask;
-	struct prefix_list allow;
-	bool allow_given;
-	enum ks_mode mode;
-	const char *cgroup_path;
+	struct up_request request;
 	enum tc_kind attach; /* TC_NONE: choose */
 	const char *pin_dir;
 };
 
+static int add_tunnel_option(struct up_request *r, const char *name)
+{
+	if (r->tunnel_count == KS_TUNNELS_MAX)
+		return usage_error("up", "more than %d tunnels ('%s')", KS_TUNNELS_MAX, name);
+	return parse_ifname(r->tunnels[r->tunnel_count++], name) ? EXIT_OK : EXIT_USAGE;
+}
+
+static int add_endpoint_option(struct up_request *r, const char *text)
+{
+	struct wgconf_endpoint *grown = reallocarray(r->endpoints, r->endpoint_count + 1, sizeof(*grown));
+
+	if (!grown)
+		return usage_error("up", "out of memory for --endpoint '%s'", text);
+	r->endpoints = grown;
+	return wgconf_parse_endpoint(&r->endpoints[r->endpoint_count++], text) ? EXIT_OK : EXIT_USAGE;
+}
+
+static int add_listen_port_option(struct up_request *r, const char *text)
+{
+	unsigned long long port;
+
+	if (!parse_uint(&port, text, 10, 65535) || port == 0)
+		return usage_error("up", "invalid --listen-port '%s': give the ListenPort, 1-65535", text);
+	if (r->listen_port_count == KS_TUNNELS_MAX)
+		return usage_error("up", "too many --listen-port values ('%s')", text);
+	r->listen_ports[r->listen_port_count++] = (uint16_t)port;
+	return EXIT_OK;
+}
+
+static int add_lan_dns_option(struct up_request *r, const char *text)
+{
+	struct prefix p;
+	bool host_bits;
+
+	if (!prefix_parse(&p, text, &host_bits))
+		return EXIT_USAGE;
+	if (p.len != (p.family == AF_INET ? 32 : 128))
+		return usage_error("up", "--lan-dns '%s' is a prefix: give the resolver's address", text);
+	return prefix_list_add(&r->lan_dns, &p) ? EXIT_OK : EXIT_RUNTIME;
+}
+
+static int add_config_option(struct up_request *r, const char *path)
+{
+	if (r->config_count == KS_CONFIGS_MAX)
+		return usage_error("up", "more than %d --config ('%s')", KS_CONFIGS_MAX, path);
+	r->configs[r->config_count++] = path;
+	return EXIT_OK;
+}
+
 static int parse_options(struct up_options *o, int argc, char **argv)
 {
-	enum { OPT_MODE = 256, OPT_CGROUP, OPT_ATTACH, OPT_PIN_DIR, OPT_ALLOW_FILE };
+	enum { OPT_MODE = 256, OPT_CGROUP, OPT_ATTACH, OPT_PIN_DIR, OPT_ALLOW_FILE, OPT_CONFIG, OPT_ENDPOINT,
+	       OPT_LISTEN_PORT, OPT_LAN_DNS, OPT_FORCE };
 	static const struct option long_options[] = {
 		{ "tunnel", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "fwmark", required_argument, NULL, 'm' },
+		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+		{ "listen-port", required_argument, NULL, OPT_LISTEN_PORT },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+		{ "lan-dns", required_argument, NULL, OPT_LAN_DNS },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ 0 }
 	};
+	struct up_request *r = &o->request;
 	bool mode_auto = true;
-	int opt;
+	int opt, ret = EXIT_OK;
 
-	o->mark = 0xca6c;
-	o->mask = UINT32_MAX;
-	o->mode = KS_MODE_TC;
+	r->mode = KS_MODE_TC;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":i:m:a:", long_options, NULL)) != -1) {
+	while (ret == EXIT_OK && (opt = getopt_long(argc, argv, ":i:m:a:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (o->tunnel_count == KS_TUNNELS_MAX)
-				return usage_error("up", "more than %d tunnels ('%s')", KS_TUNNELS_MAX, optarg);
-			if (!parse_ifname(o->tunnels[o->tunnel_count], optarg))
-				return EXIT_USAGE;
-			o->tunnel_count++;
+			ret = add_tunnel_option(r, optarg);
+			break;
+		case OPT_CONFIG:
+			ret = add_config_option(r, optarg);
 			break;
 		case 'm':
-			if (!parse_fwmark(&o->mark, &o->mask, optarg))
-				return EXIT_USAGE;
+			r->fwmark_given = true;
+			ret = parse_fwmark(&r->mark, &r->mask, optarg) ? EXIT_OK : EXIT_USAGE;
+			break;
+		case OPT_ENDPOINT:
+			ret = add_endpoint_option(r, optarg);
+			break;
+		case OPT_LISTEN_PORT:
+			ret = add_listen_port_option(r, optarg);
 			break;
 		case 'a':
-			o->allow_given = true;
-			if (!prefix_list_add_text(&o->allow, optarg))
-				return EXIT_USAGE;
+			r->allow_given = true;
+			ret = prefix_list_add_text(&r->allow, optarg) ? EXIT_OK : EXIT_USAGE;
 			break;
 		case OPT_ALLOW_FILE:
-			o->allow_given = true;
-			if (!prefix_list_add_file(&o->allow, optarg))
-				return EXIT_USAGE;
+			r->allow_given = true;
+			ret = prefix_list_add_file(&r->allow, optarg) ? EXIT_OK : EXIT_USAGE;
+			break;
+		case OPT_LAN_DNS:
+			ret = add_lan_dns_option(r, optarg);
+			break;
+		case OPT_FORCE:
+			r->force = true;
 			break;
 		case OPT_MODE:
 			mode_auto = !strcmp(optarg, "auto");
 			if (!strcmp(optarg, "tc") || mode_auto)
-				o->mode = KS_MODE_TC;
+				r->mode = KS_MODE_TC;
 			else if (!strcmp(optarg, "cgroup"))
-				o->mode = KS_MODE_CGROUP;
+				r->mode = KS_MODE_CGROUP;
 			else
-				return usage_error("up", "invalid mode '%s': use auto, tc or cgroup", optarg);
+				ret = usage_error("up", "invalid mode '%s': use auto, tc or cgroup", optarg);
 			break;
 		case OPT_CGROUP:
-			o->cgroup_path = optarg;
+			r->cgroup_path = optarg;
 			break;
 		case OPT_ATTACH:
 			if (!strcmp(optarg, "tcx"))
@@ -99,57 +156,35 @@ static int parse_options(struct up_options *o, int argc, char **argv)
 			else if (!strcmp(optarg, "clsact"))
 				o->attach = TC_CLSACT;
 			else if (strcmp(optarg, "auto"))
-				return usage_error("up", "invalid attachment '%s': use auto, tcx or clsact", optarg);
+				ret = usage_error("up", "invalid attachment '%s': use auto, tcx or clsact", optarg);
 			break;
 		case OPT_PIN_DIR:
 			o->pin_dir = optarg;
 			break;
 		default:
-			return option_error("up", argv, opt);
+			ret = option_error("up", argv, opt);
 		}
 	}
+	if (ret != EXIT_OK)
+		return ret;
 	if (optind < argc)
 		return usage_error("up", "unexpected argument '%s'", argv[optind]);
 	/* auto is tc; a cgroup path alone asks for cgroup mode. */
-	if (mode_auto && o->cgroup_path)
-		o->mode = KS_MODE_CGROUP;
-	if (o->mode == KS_MODE_CGROUP && !o->cgroup_path)
+	if (mode_auto && r->cgroup_path)
+		r->mode = KS_MODE_CGROUP;
+	if (r->mode == KS_MODE_CGROUP && !r->cgroup_path)
 		return usage_error("up", "--mode cgroup needs --cgroup PATH (a cgroup v2 directory)");
-	if (o->mode == KS_MODE_TC && o->cgroup_path)
-		return usage_error("up", "--cgroup '%s' goes with --mode cgroup, not tc", o->cgroup_path);
-	if (!o->tunnel_count)
-		strcpy(o->tunnels[o->tunnel_count++], "wg0");
-	for (size_t i = 0; !o->allow_given && i < sizeof(default_allow) / sizeof(*default_allow); i++)
-		prefix_list_add_text(&o->allow, default_allow[i]);
+	if (r->mode == KS_MODE_TC && r->cgroup_path)
+		return usage_error("up", "--cgroup '%s' goes with --mode cgroup, not tc", r->cgroup_path);
 	return EXIT_OK;
 }
 
-static bool is_tunnel(const struct up_options *o, const char *name)
+static bool is_tunnel(const struct policy *p, const char *name)
 {
-	for (int i = 0; i < o->tunnel_count; i++)
-		if (!strcmp(o->tunnels[i], name))
+	for (int i = 0; i < p->tunnel_count; i++)
+		if (!strncmp(p->tunnels[i].name, name, sizeof(p->tunnels[i].name)))
 			return true;
 	return false;
-}
-
-/* Written in place: with maps reused, the old program sees the change at once. */
-static void write_config(struct ks_config *config, const struct up_options *o)
-{
-	__atomic_store_n(&config->mark_mask, KS_MARK_MASK(o->mark, o->mask), __ATOMIC_RELAXED);
-	for (int i = 0; i < KS_TUNNELS_MAX; i++) {
-		bool used = i < o->tunnel_count;
-
-		__atomic_store_n(&config->tunnel_ifindex[i], used ? if_nametoindex(o->tunnels[i]) : 0,
-				 __ATOMIC_RELAXED);
-		memset(config->tunnel_name[i], 0, sizeof(config->tunnel_name[i]));
-		if (used)
-			memcpy(config->tunnel_name[i], o->tunnels[i], IFNAMSIZ);
-	}
-	config->mode = o->mode;
-	memset(config->cgroup_path, 0, sizeof(config->cgroup_path));
-	if (o->cgroup_path)
-		snprintf(config->cgroup_path, sizeof(config->cgroup_path), "%s", o->cgroup_path);
-	config->generation++;
 }
 
 /*
@@ -163,7 +198,8 @@ static enum tc_kind choose_kind(const struct up_options *o, bool pinned)
 	return pinned || have_cap_sys_admin() ? TC_TCX : TC_CLSACT;
 }
 
-static int attach_tc(struct killswitch *skel, const struct instance *old, const struct up_options *o, bool pinned)
+static int attach_tc(struct killswitch *skel, const struct instance *old, const struct up_options *o,
+		     const struct policy *p, bool pinned)
 {
 	enum tc_kind preferred = choose_kind(o, pinned);
 	struct link *links = NULL;
@@ -185,7 +221,7 @@ static int attach_tc(struct killswitch *skel, const struct instance *old, const 
 			continue;
 		ret = tc_query(link->ifindex, &att);
 		kind = ret == 0 ? instance_attachment(old, &att, &old_fd) : TC_NONE;
-		if (is_tunnel(o, link->name)) {
+		if (is_tunnel(p, link->name)) {
 			/* Became a tunnel since the last run: its traffic is the tunnel's now. */
 			if (kind != TC_NONE && tc_detach(link->ifindex, kind, old_fd) == 0)
 				pr_info("%s: now a tunnel, kill switch removed from it", link->name);
@@ -243,12 +279,12 @@ static int check_cgroup(const char *path)
 	return fd < 0 ? fd : 0;
 }
 
-static int attach_cgroup(struct killswitch *skel, const struct instance *old, const struct up_options *o)
+static int attach_cgroup(struct killswitch *skel, const struct instance *old, const struct policy *p)
 {
 	int prog_fd = bpf_program__fd(loader_prog(skel, KS_PROG_CGROUP));
 	int cgroup_fd, old_fd = -1, ret;
 
-	cgroup_fd = open_cgroup_option(o->cgroup_path);
+	cgroup_fd = open_cgroup_option(p->cgroup_path);
 	if (cgroup_fd < 0)
 		return cgroup_fd;
 	if (old->prog_id[KS_PROG_CGROUP] && cgroup_has_prog(cgroup_fd, old->prog_id[KS_PROG_CGROUP]))
@@ -256,10 +292,10 @@ static int attach_cgroup(struct killswitch *skel, const struct instance *old, co
 	ret = cgroup_attach(cgroup_fd, prog_fd, old_fd);
 	close(cgroup_fd);
 	if (ret < 0) {
-		pr_err("cannot attach to cgroup '%s': %s", o->cgroup_path, strerror(-ret));
+		pr_err("cannot attach to cgroup '%s': %s", p->cgroup_path, strerror(-ret));
 		return ret;
 	}
-	if (old_fd < 0 && old->config.cgroup_path[0] && strcmp(old->config.cgroup_path, o->cgroup_path)) {
+	if (old_fd < 0 && old->config.cgroup_path[0] && strcmp(old->config.cgroup_path, p->cgroup_path)) {
 		/* Moved: the new cgroup is covered now, so the old one may be released. */
 		cgroup_fd = cgroup_open(old->config.cgroup_path);
 		if (cgroup_fd >= 0) {
@@ -267,7 +303,7 @@ static int attach_cgroup(struct killswitch *skel, const struct instance *old, co
 			close(cgroup_fd);
 		}
 	}
-	pr_info("ksctl: kill switch in force on cgroup %s", o->cgroup_path);
+	pr_info("ksctl: kill switch in force on cgroup %s", p->cgroup_path);
 	return 0;
 }
 
@@ -281,13 +317,13 @@ static const char *mode_name(enum ks_mode mode)
  * Ethernet header: an Ethernet interface given as a tunnel is a typo that
  * would leave it open, so it is refused before anything changes.
  */
-static int check_tunnels(const struct up_options *o)
+static int check_tunnels(const struct policy *p)
 {
 	struct link *links = NULL;
 	int count = links_list(&links), ret = 0;
 
 	for (int i = 0; i < count; i++)
-		if (links[i].ethernet && is_tunnel(o, links[i].name)) {
+		if (links[i].ethernet && is_tunnel(p, links[i].name)) {
 			pr_err("tunnel '%s' is an Ethernet interface, and a tunnel's traffic is never filtered: "
 			       "give the WireGuard interface (wg show interfaces)",
 			       links[i].name);
@@ -297,15 +333,15 @@ static int check_tunnels(const struct up_options *o)
 	return count < 0 ? count : ret;
 }
 
-static int check_compatible(const struct instance *old, const struct up_options *o)
+static int check_compatible(const struct instance *old, const struct policy *p)
 {
-	if (old->source == SOURCE_UNREACHABLE && o->mode != KS_MODE_TC) {
+	if (old->source == SOURCE_UNREACHABLE && p->mode != KS_MODE_TC) {
 		instance_explain_unreachable();
 		return -EPERM;
 	}
-	if ((old->source == SOURCE_PINS || old->source == SOURCE_KERNEL) && old->config.mode != o->mode) {
+	if ((old->source == SOURCE_PINS || old->source == SOURCE_KERNEL) && old->config.mode != p->mode) {
 		pr_err("a kill switch in %s mode is in force here; run 'ksctl down' first to switch to %s mode",
-		       mode_name(old->config.mode), mode_name(o->mode));
+		       mode_name(old->config.mode), mode_name(p->mode));
 		return -EEXIST;
 	}
 	return 0;
@@ -324,8 +360,9 @@ int cmd_up(int argc, char **argv)
 {
 	struct up_options o = { 0 };
 	struct killswitch *skel = NULL;
-	struct allowlist allow;
+	struct policy policy = { 0 };
 	struct instance old;
+	struct ks_maps maps;
 	const char *root, *why = NULL;
 	bool pinned;
 	int ret, attached;
@@ -335,6 +372,11 @@ int cmd_up(int argc, char **argv)
 	ret = parse_options(&o, argc, argv);
 	if (ret != EXIT_OK)
 		goto out_free;
+	ret = derive_policy(&policy, &o.request);
+	if (ret < 0) {
+		ret = ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out_free;
+	}
 	ret = EXIT_RUNTIME;
 	root = pin_root(o.pin_dir);
 	pinned = bpffs_prepare(root, true, &why) == 0;
@@ -342,37 +384,34 @@ int cmd_up(int argc, char **argv)
 		pr_err("cannot use pin directory '%s': %s; mount a bpffs there or leave --pin-dir out", root, why);
 		goto out_free;
 	}
-	if (o.mode == KS_MODE_CGROUP && check_cgroup(o.cgroup_path) < 0)
+	if (policy.mode == KS_MODE_CGROUP && check_cgroup(policy.cgroup_path) < 0)
 		goto out;
-	if (check_tunnels(&o) < 0)
+	if (check_tunnels(&policy) < 0)
 		goto out;
-	if (instance_find(&old, root) < 0 || check_compatible(&old, &o) < 0)
+	if (instance_find(&old, root) < 0 || check_compatible(&old, &policy) < 0)
 		goto out;
 
-	table4_blocks = allowlist_table4_size(&o.allow);
-	ret = table4_blocks ? loader_load(&skel, &old, table4_blocks, o.mode) : -ENOMEM;
+	table4_blocks = allowlist_table4_size(&policy.allow);
+	ret = table4_blocks ? loader_load(&skel, &old, table4_blocks, policy.mode) : -ENOMEM;
 	if (ret < 0) {
 		explain_load_error(ret);
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
 	ret = EXIT_RUNTIME;
-	write_config(&skel->bss->ks_state.config, &o);
-	allow.fd4 = bpf_map__fd(skel->maps.ks_allow4);
-	allow.fd6 = bpf_map__fd(skel->maps.ks_allow6);
-	allow.table4_fd = bpf_map__fd(skel->maps.ks_table4);
-	allow.state = &skel->bss->ks_state;
-	allow.state->config.table4_blocks = 0; /* the table is new */
-	attached = allowlist_replace(&allow, &o.allow);
+	loader_maps(skel, &maps);
+	maps.state->config.table4_blocks = 0; /* the table is new */
+	attached = policy_write(&policy, &maps);
 	if (attached < 0) {
-		pr_err("cannot write the allowlist (%zu prefixes, at most %u per family): %s", o.allow.count,
+		pr_err("cannot write the policy (%zu allowed prefixes, at most %u per family): %s", policy.allow.count,
 		       KS_ALLOW_MAX, strerror(-attached));
 		goto out;
 	}
 	if (old.source == SOURCE_UNREACHABLE)
 		pr_warn("the kill switch in force could not be opened: replacing it, its counters start again at 0");
 
-	attached = o.mode == KS_MODE_TC ? attach_tc(skel, &old, &o, pinned) : attach_cgroup(skel, &old, &o);
+	attached = policy.mode == KS_MODE_TC ? attach_tc(skel, &old, &o, &policy, pinned) :
+					       attach_cgroup(skel, &old, &policy);
 	/* Pinned even after a partial failure, so that 'status' and 'down' find what is attached. */
 	if (pinned && loader_pin(skel, old.pin_dir) < 0) {
 		pinned = false;
@@ -380,6 +419,7 @@ int cmd_up(int argc, char **argv)
 	}
 	if (attached < 0)
 		goto out;
+	policy_describe(&policy);
 	if (pinned)
 		pr_info("ksctl: state pinned in %s", old.pin_dir);
 	else
@@ -390,6 +430,7 @@ out:
 	killswitch__destroy(skel);
 	instance_close(&old);
 out_free:
-	prefix_list_free(&o.allow);
+	policy_free(&policy);
+	up_request_free(&o.request);
 	return ret;
 }

@@ -9,10 +9,12 @@
 #include "counters.h"
 #include "json.h"
 
-#define REASON_NAME(id, name, verdict) [KS_REASON_##id] = name,
-#define REASON_VERDICT(id, name, verdict) [KS_REASON_##id] = verdict,
+#define REASON_NAME(id, name, verdict, meaning) [KS_REASON_##id] = name,
+#define REASON_VERDICT(id, name, verdict, meaning) [KS_REASON_##id] = verdict,
+#define REASON_MEANING(id, name, verdict, meaning) [KS_REASON_##id] = meaning,
 const char *const ks_reason_names[KS_REASON_COUNT] = { KS_REASONS(REASON_NAME) };
 const char *const ks_reason_verdicts[KS_REASON_COUNT] = { KS_REASONS(REASON_VERDICT) };
+const char *const ks_reason_meanings[KS_REASON_COUNT] = { KS_REASONS(REASON_MEANING) };
 
 int counters_read(int fd, struct counters *out)
 {
@@ -39,9 +41,9 @@ int counters_read(int fd, struct counters *out)
 
 void counters_print_table(FILE *out, const struct counters *c)
 {
-	fprintf(out, "%-8s %-12s %14s %16s\n", "verdict", "reason", "packets", "bytes");
+	fprintf(out, "%-8s %-14s %14s %16s\n", "verdict", "reason", "packets", "bytes");
 	for (int r = 0; r < KS_REASON_COUNT; r++)
-		fprintf(out, "%-8s %-12s %14" PRIu64 " %16" PRIu64 "\n", ks_reason_verdicts[r], ks_reason_names[r],
+		fprintf(out, "%-8s %-14s %14" PRIu64 " %16" PRIu64 "\n", ks_reason_verdicts[r], ks_reason_names[r],
 			(uint64_t)c->by_reason[r].packets, (uint64_t)c->by_reason[r].bytes);
 }
 

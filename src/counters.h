@@ -15,6 +15,7 @@ struct counters {
 
 extern const char *const ks_reason_names[KS_REASON_COUNT];
 extern const char *const ks_reason_verdicts[KS_REASON_COUNT];
+extern const char *const ks_reason_meanings[KS_REASON_COUNT];
 
 /* Sums the per-CPU counters map @fd into @out->by_reason. 0 or -errno. */
 int counters_read(int fd, struct counters *out);

@@ -13,6 +13,7 @@
 #include "instance.h"
 #include "links.h"
 #include "log.h"
+#include "policy.h"
 
 const char *const ks_prog_names[KS_PROG_COUNT] = {
 	[KS_PROG_ETH] = "ksctl_eth",
@@ -26,6 +27,10 @@ const char *const ks_map_pin_names[KS_MAP_COUNT] = {
 	[KS_MAP_ALLOW6] = "allow6",
 	[KS_MAP_TABLE4] = "table4",
 	[KS_MAP_CONFIG] = "config",
+	[KS_MAP_TUNNEL_ONLY4] = "tunnel_only4",
+	[KS_MAP_TUNNEL_ONLY6] = "tunnel_only6",
+	[KS_MAP_ENDPOINTS] = "endpoints",
+	[KS_MAP_LAN_DNS] = "lan_dns",
 };
 
 const char *const ks_prog_pin_names[KS_PROG_COUNT] = {
@@ -41,6 +46,10 @@ static const char *const map_kernel_names[KS_MAP_COUNT] = {
 	[KS_MAP_ALLOW6] = "ks_allow6",
 	[KS_MAP_TABLE4] = "ks_table4",
 	[KS_MAP_CONFIG] = ".bss",
+	[KS_MAP_TUNNEL_ONLY4] = "ks_tunnel_only4",
+	[KS_MAP_TUNNEL_ONLY6] = "ks_tunnel_only6",
+	[KS_MAP_ENDPOINTS] = "ks_endpoints",
+	[KS_MAP_LAN_DNS] = "ks_lan_dns",
 };
 
 void instance_init(struct instance *inst)
@@ -316,6 +325,12 @@ int instance_find(struct instance *inst, const char *root)
 	if (inst->source == SOURCE_PINS || inst->source == SOURCE_KERNEL)
 		return map_state(inst);
 	return 0;
+}
+
+void instance_maps(const struct instance *inst, struct ks_maps *out)
+{
+	memcpy(out->fd, inst->map_fd, sizeof(out->fd));
+	out->state = inst->state;
 }
 
 void instance_explain_unreachable(void)

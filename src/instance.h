@@ -14,7 +14,18 @@
 #include "ksctl_common.h"
 
 enum ks_prog { KS_PROG_ETH, KS_PROG_L3, KS_PROG_CGROUP, KS_PROG_COUNT };
-enum ks_map { KS_MAP_COUNTERS, KS_MAP_ALLOW4, KS_MAP_ALLOW6, KS_MAP_TABLE4, KS_MAP_CONFIG, KS_MAP_COUNT };
+enum ks_map {
+	KS_MAP_COUNTERS,
+	KS_MAP_ALLOW4,
+	KS_MAP_ALLOW6,
+	KS_MAP_TABLE4,
+	KS_MAP_CONFIG,
+	KS_MAP_TUNNEL_ONLY4,
+	KS_MAP_TUNNEL_ONLY6,
+	KS_MAP_ENDPOINTS,
+	KS_MAP_LAN_DNS,
+	KS_MAP_COUNT
+};
 
 enum instance_source {
 	SOURCE_NONE,        /* no kill switch here */
@@ -53,6 +64,9 @@ enum tc_kind instance_attachment(const struct instance *inst, const struct tc_at
  * that there is none, or why it is out of reach. EXIT_OK or an exit code.
  */
 int instance_open(struct instance *inst, const char *pin_dir_option);
+struct ks_maps;
+/* The instance's maps, for policy_read and policy_write (the instance must be open). */
+void instance_maps(const struct instance *inst, struct ks_maps *out);
 /* Says why an unreachable instance cannot be changed or read, and what to do. */
 void instance_explain_unreachable(void);
 

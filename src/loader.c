@@ -17,8 +17,19 @@ static struct bpf_map *loader_map(struct killswitch *skel, enum ks_map which)
 		[KS_MAP_ALLOW6] = skel->maps.ks_allow6,
 		[KS_MAP_TABLE4] = skel->maps.ks_table4,
 		[KS_MAP_CONFIG] = skel->maps.bss,
+		[KS_MAP_TUNNEL_ONLY4] = skel->maps.ks_tunnel_only4,
+		[KS_MAP_TUNNEL_ONLY6] = skel->maps.ks_tunnel_only6,
+		[KS_MAP_ENDPOINTS] = skel->maps.ks_endpoints,
+		[KS_MAP_LAN_DNS] = skel->maps.ks_lan_dns,
 	};
 	return maps[which];
+}
+
+void loader_maps(struct killswitch *skel, struct ks_maps *out)
+{
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		out->fd[i] = bpf_map__fd(loader_map(skel, i));
+	out->state = &skel->bss->ks_state;
 }
 
 struct bpf_program *loader_prog(struct killswitch *skel, enum ks_prog which)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "defaults.h"
 #include "log.h"
 
 #define KSCTL_VERSION "0.1.0"
@@ -15,14 +16,16 @@ static int cmd_version(int argc, char **argv);
 
 const struct command commands[] = {
 	{ "up", cmd_up,
-	  "up [-i|--tunnel IFNAME]... [-m|--fwmark MARK[/MASK]|off] [-a|--allow CIDR]... [--allow-file FILE]\n"
-	  "      [--mode auto|tc|cgroup] [--cgroup PATH] [--attach auto|tcx|clsact] [--pin-dir DIR]",
+	  "up [--config FILE|DIR]... [-i|--tunnel IFNAME]... [-m|--fwmark MARK[/MASK]|off]\n"
+	  "      [--endpoint ADDR:PORT]... [--listen-port PORT] [-a|--allow CIDR]... [--allow-file FILE]\n"
+	  "      [--lan-dns ADDR]... [--force] [--mode auto|tc|cgroup] [--cgroup PATH]\n"
+	  "      [--attach auto|tcx|clsact] [--pin-dir DIR]",
 	  "put the kill switch in force, or update it in place" },
 	{ "down", cmd_down, "down [--pin-dir DIR]", "remove the kill switch (the only command that does)" },
 	{ "status", cmd_status, "status [--json] [-q|--quiet] [--pin-dir DIR]",
 	  "say whether the kill switch is in force (exit 0 if and only if it is)" },
 	{ "stats", cmd_stats, "stats [--json | --prometheus] [--pin-dir DIR]", "show the counters of every verdict" },
-	{ "allow", cmd_allow, "allow list | add CIDR... | del CIDR... [--pin-dir DIR]",
+	{ "allow", cmd_allow, "allow list | add CIDR... [--force] | del CIDR... [--pin-dir DIR]",
 	  "show or change the allowlist of the kill switch in force" },
 	{ "help", cmd_help, "help [COMMAND]", "show this help, or a command's" },
 	{ "version", cmd_version, "version", "print ksctl's version" },
@@ -44,8 +47,17 @@ static void print_usage(FILE *out)
 		     "Commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-8s %s\n", c->name, c->summary);
-	fprintf(out, "\nDefaults: --tunnel wg0 --fwmark 0xca6c --allow 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fe80::/10\n"
-		     "'ksctl help COMMAND' shows a command's options; -v shows libbpf's messages.\n");
+	fprintf(out, "\nDefaults: the tunnels' wg-quick configurations where wg-quick and linuxserver keep them (");
+	for (size_t i = 0; i < ks_default_config_path_count; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), ks_default_config_paths[i], "IFNAME");
+		fprintf(out, "%s%s", i ? ", " : "", path);
+	}
+	fprintf(out, "), --tunnel %s, --fwmark 0x%x, --allow", KS_DEFAULT_TUNNEL, KS_DEFAULT_FWMARK);
+	for (size_t i = 0; i < ks_default_allow_count; i++)
+		fprintf(out, " %s", ks_default_allow[i]);
+	fprintf(out, "\n'ksctl help COMMAND' shows a command's options; -v shows libbpf's messages.\n");
 }
 
 static int cmd_help(int argc, char **argv)

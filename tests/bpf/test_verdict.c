@@ -3,6 +3,7 @@
  * The whole verdict table: the compiled program runs on crafted frames
  * through BPF_PROG_TEST_RUN, and each case checks the verdict and the exact
  * counter deltas (one packet, its bytes, under its reason and nowhere else).
+ * The policy is written through the same code as `ksctl up` (policy_write).
  * Run by tests/bpf/run.sh in a throwaway network namespace that holds a veth
  * (Ethernet) and a tun (layer 3) device, named by KS_ETH_DEV and KS_L3_DEV.
  */
@@ -14,16 +15,24 @@
 #include <bpf/bpf.h>
 
 #include "../lib/check.h"
-#include "allowlist.h"
 #include "counters.h"
-#include "killswitch.skel.h"
+#include "loader.h"
 #include "log.h"
+#include "policy.h"
 
 #define MARK 0xca6c
+#define ENDPOINT4 "198.18.1.2"
+#define ENDPOINT6 "2001:db8:19::2"
+#define WG_PORT 51820
+#define SERVER_PORT 51821
+#define PROVIDER_DNS "10.64.0.1"
+
+enum { UDP = 17, TCP = 6, ICMPV6 = 58, HOPOPTS = 0, ROUTING = 43, FRAGMENT = 44, DSTOPTS = 60 };
 
 struct frame {
-	__u8 bytes[128];
+	__u8 bytes[192];
 	__u32 len;
+	__u32 l4; /* where the transport header starts */
 };
 
 static void put16(__u8 *p, __u16 v)
@@ -41,48 +50,102 @@ static struct frame ethernet(__u16 ethertype)
 	return f;
 }
 
-static struct frame ipv4(const char *dst)
+/* IPv4 to @dst carrying @proto, with @options (a multiple of 4 bytes) after the header. */
+static struct frame ipv4_opts(const char *dst, __u8 proto, const __u8 *options, __u8 options_len)
 {
 	struct frame f = ethernet(ETH_P_IP);
 	__u8 *ip = f.bytes + ETH_HLEN;
 
-	ip[0] = 0x45;
-	put16(ip + 2, 28);
+	ip[0] = 0x40 | (5 + options_len / 4);
 	ip[8] = 64;
-	ip[9] = 17; /* UDP */
+	ip[9] = proto;
 	inet_pton(AF_INET, "198.51.100.1", ip + 12);
 	inet_pton(AF_INET, dst, ip + 16);
-	f.len += 28;
+	if (options_len)
+		memcpy(ip + 20, options, options_len);
+	f.l4 = ETH_HLEN + 20 + options_len;
+	f.len = f.l4 + 8;
+	put16(ip + 2, (__u16)(f.len - ETH_HLEN));
 	return f;
 }
 
-static struct frame ipv6(const char *dst, __u8 next_header, __u8 hop_limit, __u8 icmp_type)
+static struct frame ipv4(const char *dst, __u8 proto)
+{
+	return ipv4_opts(dst, proto, NULL, 0);
+}
+
+/* IPv6 to @dst with the extension headers @ext (each 8 bytes, ending in @proto), then 8 bytes of transport. */
+static struct frame ipv6_ext(const char *dst, const __u8 *ext, int ext_count, __u8 proto, __u8 hop_limit)
 {
 	struct frame f = ethernet(ETH_P_IPV6);
 	__u8 *ip = f.bytes + ETH_HLEN;
 
 	ip[0] = 0x60;
-	put16(ip + 4, 8);
-	ip[6] = next_header;
+	ip[6] = ext_count ? ext[0] : proto;
 	ip[7] = hop_limit;
 	inet_pton(AF_INET6, "fe80::1", ip + 8);
 	inet_pton(AF_INET6, dst, ip + 24);
-	ip[40] = icmp_type;
-	f.len += 48;
+	for (int i = 0; i < ext_count; i++) {
+		__u8 *h = ip + 40 + i * 8;
+
+		memset(h, 0, 8);
+		h[0] = i + 1 < ext_count ? ext[i + 1] : proto;
+	}
+	f.l4 = ETH_HLEN + 40 + ext_count * 8;
+	f.len = f.l4 + 8;
+	put16(ip + 4, (__u16)(f.len - ETH_HLEN - 40));
 	return f;
 }
 
-static struct frame arp(void)
+static struct frame ipv6(const char *dst, __u8 proto, __u8 hop_limit)
+{
+	return ipv6_ext(dst, NULL, 0, proto, hop_limit);
+}
+
+static struct frame with_ports(struct frame f, __u16 sport, __u16 dport)
+{
+	put16(f.bytes + f.l4, sport);
+	put16(f.bytes + f.l4 + 2, dport);
+	put16(f.bytes + f.l4 + 4, 8);
+	return f;
+}
+
+/* A UDP datagram whose payload starts with WireGuard message @type, @payload_len bytes long. */
+static struct frame wireguard(struct frame f, __u16 sport, __u16 dport, __u8 type, __u16 payload_len)
+{
+	f = with_ports(f, sport, dport);
+	put16(f.bytes + f.l4 + 4, 8 + payload_len);
+	memset(f.bytes + f.l4 + 8, 0, 16);
+	f.bytes[f.l4 + 8] = type;
+	f.len = f.l4 + 8 + 16;
+	return f;
+}
+
+static struct frame icmpv6(const char *dst, __u8 hop_limit, __u8 type)
+{
+	struct frame f = ipv6(dst, ICMPV6, hop_limit);
+
+	f.bytes[f.l4] = type;
+	return f;
+}
+
+static struct frame arp(__u16 hw_type, __u16 proto, __u8 hw_len, __u8 proto_len, __u16 op)
 {
 	struct frame f = ethernet(ETH_P_ARP);
+	__u8 *a = f.bytes + ETH_HLEN;
 
-	put16(f.bytes + ETH_HLEN, 1);      /* Ethernet */
-	put16(f.bytes + ETH_HLEN + 2, ETH_P_IP);
-	f.bytes[ETH_HLEN + 4] = 6;
-	f.bytes[ETH_HLEN + 5] = 4;
-	put16(f.bytes + ETH_HLEN + 6, 1); /* request */
+	put16(a, hw_type);
+	put16(a + 2, proto);
+	a[4] = hw_len;
+	a[5] = proto_len;
+	put16(a + 6, op);
 	f.len += 28;
 	return f;
+}
+
+static struct frame arp_request(void)
+{
+	return arp(1, ETH_P_IP, 6, 4, 1);
 }
 
 static struct frame with(struct frame f, unsigned int offset, __u8 value)
@@ -115,6 +178,8 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 	bool pass = want < KS_REASON_FIRST_DROP;
 	/* Layer-3 hooks see the packet without the frame's Ethernet header. */
 	__u64 bytes = target == ON_ETH ? f.len : f.len - ETH_HLEN;
+	int fd = bpf_map__fd(skel->maps.ks_counters);
+	__u32 want_retval;
 
 	/*
 	 * The test run always takes the first 14 bytes as Ethernet and, for tc,
@@ -124,117 +189,347 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 		memmove(f.bytes, f.bytes + ETH_HLEN, f.len - ETH_HLEN);
 		f.len -= ETH_HLEN;
 	}
-	int fd = bpf_map__fd(skel->maps.ks_counters);
-	__u32 want_retval;
-
 	opts.data_size_in = f.len;
 	CHECK(counters_read(fd, &before) == 0, "%s: counters", what);
 	CHECK(bpf_prog_test_run_opts(bpf_program__fd(progs[target]), &opts) == 0, "%s: test run failed", what);
 	CHECK(counters_read(fd, &after) == 0, "%s: counters", what);
-	want_retval = target == ON_CGROUP ? pass : (pass ? 0 /* TC_ACT_OK */ : 2 /* TC_ACT_SHOT */);
-	CHECK(opts.retval == want_retval, "%s: verdict %u, want %u", what, opts.retval, want_retval);
+	/* tc: TC_ACT_UNSPEC (TCX_NEXT) lets later programs run; TC_ACT_SHOT drops. */
+	want_retval = target == ON_CGROUP ? pass : (pass ? (__u32)-1 : 2);
+	CHECK(opts.retval == want_retval, "%s: verdict %d, want %d", what, (int)opts.retval, (int)want_retval);
 	for (int r = 0; r < KS_REASON_COUNT; r++) {
 		__u64 packets = after.by_reason[r].packets - before.by_reason[r].packets;
 		__u64 byte_delta = after.by_reason[r].bytes - before.by_reason[r].bytes;
 
-		CHECK(packets == (r == (int)want), "%s: %s counted %llu packets", what, ks_reason_names[r],
-		      (unsigned long long)packets);
+		CHECK(packets == (r == (int)want), "%s: %s counted %llu packets (want %s)", what, ks_reason_names[r],
+		      (unsigned long long)packets, ks_reason_names[want]);
 		CHECK(byte_delta == (r == (int)want ? bytes : 0), "%s: %s counted %llu bytes", what,
 		      ks_reason_names[r], (unsigned long long)byte_delta);
 	}
 }
 
-/* Through the same code as `ksctl up`: the tries and the /16 states. */
-static void allow_only(const char *const *cidrs, size_t count)
+static void add_prefixes(struct prefix_list *list, const char *const *cidrs, size_t count)
 {
-	struct allowlist maps = { bpf_map__fd(skel->maps.ks_allow4), bpf_map__fd(skel->maps.ks_allow6),
-				  bpf_map__fd(skel->maps.ks_table4), &skel->bss->ks_state };
-	struct prefix_list list = { 0 };
-
 	for (size_t i = 0; i < count; i++)
-		CHECK(prefix_list_add_text(&list, cidrs[i]), "%s", cidrs[i]);
-	CHECK(allowlist_replace(&maps, &list) == 0, "allowlist_replace");
-	prefix_list_free(&list);
+		CHECK(prefix_list_add_text(list, cidrs[i]), "%s", cidrs[i]);
 }
 
-static void set_mark(__u32 mark, __u32 mask)
+static void add_endpoint(struct policy *p, int tunnel, const char *addr, __u16 port)
 {
-	skel->bss->ks_state.config.mark_mask = KS_MARK_MASK(mark, mask);
+	__u8 bytes[16] = { 0 };
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	CHECK(inet_pton(family, addr, bytes) == 1, "%s", addr);
+	CHECK(policy_add_endpoint(p, tunnel, family, bytes, port, 1), "endpoint %s", addr);
+}
+
+/*
+ * The test policy, through the same code as `ksctl up`: a client tunnel wg0
+ * with the mark and two endpoints, a server tunnel wg1 listening on
+ * SERVER_PORT, the provider's resolver as tunnel-only, @cidrs allowed.
+ */
+static void apply_policy(const char *const *cidrs, size_t count, __u64 client_mark_mask, const char *lan_dns)
+{
+	static const char *const tunnel_only[] = { PROVIDER_DNS "/32", "10.13.13.0/24", "fd00:13::/64" };
+	struct policy p = { .mode = KS_MODE_TC };
+	struct ks_tunnel *client = policy_tunnel(&p, "wg0"), *server = policy_tunnel(&p, "wg1");
+	struct ks_maps maps;
+
+	client->mark_mask = client_mark_mask;
+	client->mark_source = KS_MARK_OPTION;
+	server->listen_port = SERVER_PORT;
+	add_endpoint(&p, 0, ENDPOINT4, WG_PORT);
+	add_endpoint(&p, 0, ENDPOINT6, WG_PORT);
+	add_prefixes(&p.tunnel_only, tunnel_only, sizeof(tunnel_only) / sizeof(*tunnel_only));
+	add_prefixes(&p.allow, cidrs, count);
+	if (lan_dns)
+		add_prefixes(&p.lan_dns, &lan_dns, 1);
+	loader_maps(skel, &maps);
+	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	policy_free(&p);
+}
+
+static void default_policy(void)
+{
+	apply_policy(default_allow, sizeof(default_allow) / sizeof(*default_allow), KS_MARK_MASK(MARK, 0xffffffff),
+		     NULL);
 }
 
 static void verdict_tc_ethernet(void)
 {
 	unsigned int i = eth_ifindex;
 
-	set_mark(MARK, 0xffffffff);
-	expect("IPv4 to an allowed prefix", ON_ETH, i, 0, ipv4("10.1.2.3"), KS_REASON_ALLOWLIST);
-	expect("IPv4 to a public host", ON_ETH, i, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("IPv4 just outside 10/8", ON_ETH, i, 0, ipv4("11.0.0.0"), KS_REASON_IPV4);
-	expect("IPv4 carrying the tunnel's mark", ON_ETH, i, MARK, ipv4("203.0.113.9"), KS_REASON_FWMARK);
-	expect("IPv4 with another mark", ON_ETH, i, MARK + 1, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("IPv6 to link-local", ON_ETH, i, 0, ipv6("fe80::2", 17, 64, 0), KS_REASON_ALLOWLIST);
-	expect("IPv6 to a public host", ON_ETH, i, 0, ipv6("2001:db8::1", 17, 64, 0), KS_REASON_IPV6);
-	expect("IPv6 carrying the mark", ON_ETH, i, MARK, ipv6("2001:db8::1", 17, 64, 0), KS_REASON_FWMARK);
-	expect("ARP", ON_ETH, i, 0, arp(), KS_REASON_LINK_LAYER);
-	for (__u8 type = 133; type <= 137; type++)
-		expect("neighbour discovery", ON_ETH, i, 0, ipv6("ff02::1:ff00:1", 58, 255, type), KS_REASON_LINK_LAYER);
-	expect("NDP type with hop limit 64 (could be routed)", ON_ETH, i, 0, ipv6("2001:db8::1", 58, 64, 135),
-	       KS_REASON_IPV6);
-	expect("ICMPv6 echo, hop limit 255", ON_ETH, i, 0, ipv6("2001:db8::1", 58, 255, 128), KS_REASON_IPV6);
-	expect("ICMPv6 type 138 (not NDP)", ON_ETH, i, 0, ipv6("2001:db8::1", 58, 255, 138), KS_REASON_IPV6);
+	default_policy();
+	expect("IPv4 to an allowed prefix", ON_ETH, i, 0, ipv4("10.1.2.3", UDP), KS_REASON_ALLOWLIST);
+	expect("IPv4 to a public host", ON_ETH, i, 0, ipv4("203.0.113.9", UDP), KS_REASON_IPV4);
+	expect("IPv4 just outside 10/8", ON_ETH, i, 0, ipv4("11.0.0.0", UDP), KS_REASON_IPV4);
+	expect("IPv6 to link-local", ON_ETH, i, 0, ipv6("fe80::2", UDP, 64), KS_REASON_ALLOWLIST);
+	expect("IPv6 to a public host", ON_ETH, i, 0, ipv6("2001:db8::1", UDP, 64), KS_REASON_IPV6);
 	expect("LLDP", ON_ETH, i, 0, truncated(ethernet(0x88cc), 60), KS_REASON_OTHER);
 	expect("802.1Q tagged", ON_ETH, i, 0, truncated(ethernet(0x8100), 60), KS_REASON_OTHER);
-	expect("IPv4 ethertype, version 6", ON_ETH, i, 0, with(ipv4("10.1.2.3"), ETH_HLEN, 0x65), KS_REASON_MALFORMED);
-	expect("IPv4 header length 4", ON_ETH, i, 0, with(ipv4("10.1.2.3"), ETH_HLEN, 0x44), KS_REASON_MALFORMED);
-	expect("IPv6 ethertype, version 4", ON_ETH, i, 0, with(ipv6("fe80::2", 17, 64, 0), ETH_HLEN, 0x45),
+	expect("IPv4 ethertype, version 6", ON_ETH, i, 0, with(ipv4("10.1.2.3", UDP), ETH_HLEN, 0x65),
 	       KS_REASON_MALFORMED);
-	expect("loopback", ON_ETH, 1, 0, ipv4("203.0.113.9"), KS_REASON_LOCAL);
+	expect("IPv4 header length 4", ON_ETH, i, 0, with(ipv4("10.1.2.3", UDP), ETH_HLEN, 0x44),
+	       KS_REASON_MALFORMED);
+	expect("IPv6 ethertype, version 4", ON_ETH, i, 0, with(ipv6("fe80::2", UDP, 64), ETH_HLEN, 0x45),
+	       KS_REASON_MALFORMED);
+	expect("loopback", ON_ETH, 1, 0, ipv4("203.0.113.9", UDP), KS_REASON_LOCAL);
+}
+
+/* The mark alone proves nothing: it passes only WireGuard-shaped UDP to a peer's endpoint. */
+static void verdict_endpoint(void)
+{
+	unsigned int i = eth_ifindex;
+	struct frame frag = ipv4(ENDPOINT4, UDP);
+
+	default_policy();
+	expect("handshake to the endpoint, marked", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148), KS_REASON_ENDPOINT);
+	expect("data to the endpoint, marked", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 4, 32 + 16 * 5), KS_REASON_ENDPOINT);
+	expect("IPv6 data to the endpoint, marked", ON_ETH, i, MARK,
+	       wireguard(ipv6(ENDPOINT6, UDP, 64), 40000, WG_PORT, 4, 32), KS_REASON_ENDPOINT);
+	expect("response and cookie sizes", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 3, 64), KS_REASON_ENDPOINT);
+	expect("on a layer-3 device too", ON_L3, l3_ifindex, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 2, 92), KS_REASON_ENDPOINT);
+	expect("to the endpoint, unmarked", ON_ETH, i, 0, wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148),
+	       KS_REASON_IPV4);
+	expect("marked, another port of the endpoint", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT + 1, 1, 148), KS_REASON_FWMARK_OTHER);
+	expect("marked TCP to the endpoint's port", ON_ETH, i, MARK,
+	       with_ports(ipv4(ENDPOINT4, TCP), 40000, WG_PORT), KS_REASON_FWMARK_OTHER);
+	expect("marked, not WireGuard (DNS-sized payload)", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 40), KS_REASON_FWMARK_OTHER);
+	expect("marked, type byte with a non-zero reserved byte", ON_ETH, i, MARK,
+	       with(wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 4, 32), ETH_HLEN + 20 + 8 + 1, 1),
+	       KS_REASON_FWMARK_OTHER);
+	expect("marked, data not padded to 16", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 4, 40), KS_REASON_FWMARK_OTHER);
+	expect("marked TCP to a public host", ON_ETH, i, MARK, with_ports(ipv4("203.0.113.9", TCP), 40000, 443),
+	       KS_REASON_FWMARK_OTHER);
+	expect("marked UDP to a public host", ON_ETH, i, MARK,
+	       wireguard(ipv4("203.0.113.9", UDP), 40000, WG_PORT, 1, 148), KS_REASON_FWMARK_OTHER);
+	expect("marked to the LAN", ON_ETH, i, MARK, with_ports(ipv4("192.168.1.1", TCP), 40000, 80),
+	       KS_REASON_FWMARK_OTHER);
+	expect("marked IPv6 to a public host", ON_ETH, i, MARK, with_ports(ipv6("2001:db8::1", TCP, 64), 1, 443),
+	       KS_REASON_FWMARK_OTHER);
+	expect("another mark to a public host", ON_ETH, i, MARK + 1, with_ports(ipv4("203.0.113.9", TCP), 1, 443),
+	       KS_REASON_IPV4);
+	/* A later fragment has no ports: the endpoint's address, with the mark, is all it can show. */
+	put16(frag.bytes + ETH_HLEN + 6, 185);
+	expect("marked later fragment to the endpoint", ON_ETH, i, MARK, frag, KS_REASON_ENDPOINT);
+	expect("unmarked later fragment to the endpoint", ON_ETH, i, 0, frag, KS_REASON_IPV4);
+	frag = ipv4("203.0.113.9", UDP);
+	put16(frag.bytes + ETH_HLEN + 6, 185);
+	expect("marked later fragment elsewhere", ON_ETH, i, MARK, frag, KS_REASON_FWMARK_OTHER);
 }
 
 static void verdict_fwmark_mask(void)
 {
 	unsigned int i = eth_ifindex;
+	struct frame handshake = wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148);
 
-	set_mark(0x100, 0xff00);
-	expect("mark inside the mask", ON_ETH, i, 0x1ff, ipv4("203.0.113.9"), KS_REASON_FWMARK);
-	expect("mark outside the mask", ON_ETH, i, 0x200, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	set_mark(0, 0);
-	expect("fwmark pass off, unmarked", ON_ETH, i, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("fwmark pass off, marked", ON_ETH, i, MARK, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	set_mark(MARK, 0xffffffff);
+	apply_policy(default_allow, 4, KS_MARK_MASK(0x100, 0xff00), NULL);
+	expect("mark inside the mask", ON_ETH, i, 0x1ff, handshake, KS_REASON_ENDPOINT);
+	expect("mark outside the mask", ON_ETH, i, 0x200, handshake, KS_REASON_IPV4);
+	expect("our bits, elsewhere", ON_ETH, i, 0x1ff, ipv4("203.0.113.9", UDP), KS_REASON_FWMARK_OTHER);
+	/* A tunnel whose wg-quick sets no mark (Table = off, or no default route). */
+	apply_policy(default_allow, 4, 0, NULL);
+	expect("no mark needed: unmarked handshake", ON_ETH, i, 0, handshake, KS_REASON_ENDPOINT);
+	expect("no mark needed: any mark", ON_ETH, i, MARK, handshake, KS_REASON_ENDPOINT);
+	expect("no mark: a marked packet elsewhere is just a packet", ON_ETH, i, MARK, ipv4("203.0.113.9", UDP),
+	       KS_REASON_IPV4);
+	default_policy();
+}
+
+/* A server's encrypted UDP goes from its ListenPort to roaming peers, with or without a mark. */
+static void verdict_listen_port(void)
+{
+	unsigned int i = eth_ifindex;
+
+	default_policy();
+	expect("server response to a phone", ON_ETH, i, 0,
+	       wireguard(ipv4("203.0.113.50", UDP), SERVER_PORT, 33333, 2, 92), KS_REASON_LISTEN_PORT);
+	expect("server data over IPv6", ON_ETH, i, 0,
+	       wireguard(ipv6("2001:db8:50::1", UDP, 64), SERVER_PORT, 33333, 4, 48), KS_REASON_LISTEN_PORT);
+	expect("from the port, not WireGuard", ON_ETH, i, 0,
+	       wireguard(ipv4("203.0.113.50", UDP), SERVER_PORT, 33333, 1, 30), KS_REASON_IPV4);
+	expect("TCP from the port", ON_ETH, i, 0, with_ports(ipv4("203.0.113.50", TCP), SERVER_PORT, 443),
+	       KS_REASON_IPV4);
+	expect("another source port", ON_ETH, i, 0,
+	       wireguard(ipv4("203.0.113.50", UDP), SERVER_PORT + 1, 33333, 2, 92), KS_REASON_IPV4);
+}
+
+static void verdict_neighbour_discovery(void)
+{
+	unsigned int i = eth_ifindex;
+
+	default_policy();
+	expect("RS to all routers", ON_ETH, i, 0, icmpv6("ff02::2", 255, 133), KS_REASON_LINK_LAYER);
+	expect("RA to all nodes", ON_ETH, i, 0, icmpv6("ff02::1", 255, 134), KS_REASON_LINK_LAYER);
+	expect("NS to a solicited-node group", ON_ETH, i, 0, icmpv6("ff02::1:ff00:1", 255, 135), KS_REASON_LINK_LAYER);
+	expect("NS to a link-local neighbour", ON_ETH, i, 0, icmpv6("fe80::9", 255, 135), KS_REASON_LINK_LAYER);
+	expect("NA to a link-local neighbour", ON_ETH, i, 0, icmpv6("fe80::9", 255, 136), KS_REASON_LINK_LAYER);
+	expect("unsolicited NA to all nodes", ON_ETH, i, 0, icmpv6("ff02::1", 255, 136), KS_REASON_LINK_LAYER);
+	expect("redirect to a link-local host", ON_ETH, i, 0, icmpv6("fe80::9", 255, 137), KS_REASON_LINK_LAYER);
+	expect("NS to a public address", ON_ETH, i, 0, icmpv6("2001:db8::1", 255, 135), KS_REASON_IPV6);
+	expect("NA to a public address", ON_ETH, i, 0, icmpv6("2001:db8::1", 255, 136), KS_REASON_IPV6);
+	expect("RS to a public address", ON_ETH, i, 0, icmpv6("2001:db8::1", 255, 133), KS_REASON_IPV6);
+	expect("RS to all nodes", ON_ETH, i, 0, icmpv6("ff02::1", 255, 133), KS_REASON_IPV6);
+	expect("NS to ff02::1:ff00:1 with hop limit 64", ON_ETH, i, 0, icmpv6("ff02::1:ff00:1", 64, 135),
+	       KS_REASON_IPV6);
+	expect("NS to a site-scope group", ON_ETH, i, 0, icmpv6("ff05::1:ff00:1", 255, 135), KS_REASON_IPV6);
+	expect("ICMPv6 echo, hop limit 255", ON_ETH, i, 0, icmpv6("2001:db8::1", 255, 128), KS_REASON_IPV6);
+	expect("ICMPv6 type 138 to ff02::1", ON_ETH, i, 0, icmpv6("ff02::1", 255, 138), KS_REASON_IPV6);
+	expect("NS behind a routing header", ON_ETH, i, 0,
+	       with(ipv6_ext("ff02::1:ff00:1", (const __u8[]){ ROUTING }, 1, ICMPV6, 255), ETH_HLEN + 48, 135),
+	       KS_REASON_SOURCE_ROUTE);
+	expect("NS on a layer-3 device", ON_L3, l3_ifindex, 0, icmpv6("ff02::1:ff00:1", 255, 135),
+	       KS_REASON_LINK_LAYER);
+	expect("MLDv2 report to ff02::16", ON_ETH, i, 0, icmpv6("ff02::16", 1, 143), KS_REASON_LINK_LAYER);
+	expect("MLDv1 report to a solicited-node group", ON_ETH, i, 0, icmpv6("ff02::1:ff00:1", 1, 131),
+	       KS_REASON_LINK_LAYER);
+	expect("MLD report with hop limit 2", ON_ETH, i, 0, icmpv6("ff02::16", 2, 143), KS_REASON_IPV6);
+	expect("MLD report to a public address", ON_ETH, i, 0, icmpv6("2001:db8::1", 1, 143), KS_REASON_IPV6);
+	expect("MLD report to a site-scope group", ON_ETH, i, 0, icmpv6("ff05::2", 1, 143), KS_REASON_IPV6);
+}
+
+static void verdict_arp(void)
+{
+	unsigned int i = eth_ifindex;
+
+	expect("ARP request", ON_ETH, i, 0, arp_request(), KS_REASON_LINK_LAYER);
+	expect("ARP reply", ON_ETH, i, 0, arp(1, ETH_P_IP, 6, 4, 2), KS_REASON_LINK_LAYER);
+	expect("RARP opcode", ON_ETH, i, 0, arp(1, ETH_P_IP, 6, 4, 3), KS_REASON_OTHER);
+	expect("ARP for IPv6's ethertype", ON_ETH, i, 0, arp(1, ETH_P_IPV6, 6, 16, 1), KS_REASON_OTHER);
+	expect("ARP with hardware type 6", ON_ETH, i, 0, arp(6, ETH_P_IP, 6, 4, 1), KS_REASON_OTHER);
+	expect("ARP with hardware length 8", ON_ETH, i, 0, arp(1, ETH_P_IP, 8, 4, 1), KS_REASON_OTHER);
+	expect("truncated ARP", ON_ETH, i, 0, truncated(arp_request(), ETH_HLEN + 20), KS_REASON_MALFORMED);
+	expect("ARP bytes on a layer-3 device", ON_L3, l3_ifindex, 0, arp_request(), KS_REASON_OTHER);
+}
+
+static void verdict_source_route(void)
+{
+	static const __u8 lsrr[] = { 0x83, 7, 4, 0, 0, 0, 0, 0 }, ssrr[] = { 0x89, 7, 4, 0, 0, 0, 0, 0 },
+			  record_route[] = { 0x07, 7, 4, 0, 0, 0, 0, 0 }, nops[] = { 1, 1, 1, 0 },
+			  bad_length[] = { 0x83, 1, 0, 0 }, past_header[] = { 0x44, 12, 5, 0 };
+	unsigned int i = eth_ifindex;
+
+	default_policy();
+	expect("LSRR to an allowed first hop", ON_ETH, i, 0, ipv4_opts("192.168.1.1", UDP, lsrr, 8),
+	       KS_REASON_SOURCE_ROUTE);
+	expect("SSRR to an allowed first hop", ON_ETH, i, 0, ipv4_opts("10.1.1.1", TCP, ssrr, 8),
+	       KS_REASON_SOURCE_ROUTE);
+	expect("LSRR after NOPs", ON_ETH, i, 0,
+	       ipv4_opts("10.1.1.1", UDP, (const __u8[]){ 1, 1, 1, 1, 0x83, 7, 4, 0, 0, 0, 0, 0 }, 12),
+	       KS_REASON_SOURCE_ROUTE);
+	expect("record route is not routing", ON_ETH, i, 0, ipv4_opts("10.1.1.1", UDP, record_route, 8),
+	       KS_REASON_ALLOWLIST);
+	expect("NOPs and end of list", ON_ETH, i, 0, ipv4_opts("10.1.1.1", UDP, nops, 4), KS_REASON_ALLOWLIST);
+	expect("option length 1", ON_ETH, i, 0, ipv4_opts("10.1.1.1", UDP, bad_length, 4), KS_REASON_MALFORMED);
+	expect("option longer than the header", ON_ETH, i, 0, ipv4_opts("10.1.1.1", UDP, past_header, 4),
+	       KS_REASON_MALFORMED);
+	expect("IPv6 routing header to link-local", ON_ETH, i, 0,
+	       ipv6_ext("fe80::9", (const __u8[]){ ROUTING }, 1, UDP, 64), KS_REASON_SOURCE_ROUTE);
+	expect("IPv6 routing header after hop-by-hop", ON_ETH, i, 0,
+	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, ROUTING }, 2, UDP, 64), KS_REASON_SOURCE_ROUTE);
+	expect("IPv6 hop-by-hop and destination options", ON_ETH, i, 0,
+	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, DSTOPTS }, 2, UDP, 64), KS_REASON_ALLOWLIST);
+	expect("IPv6 seven extension headers", ON_ETH, i, 0,
+	       ipv6_ext("fe80::9", (const __u8[]){ DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS }, 7,
+			UDP, 64),
+	       KS_REASON_MALFORMED);
+	expect("IPv6 extension header cut short", ON_L3, l3_ifindex, 0,
+	       truncated(ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS }, 1, UDP, 64), ETH_HLEN + 41),
+	       KS_REASON_MALFORMED);
+}
+
+/* DNS leaves a non-tunnel interface only to a resolver named with --lan-dns. */
+static void verdict_dns(void)
+{
+	unsigned int i = eth_ifindex;
+
+	default_policy();
+	expect("UDP DNS to the provider's resolver", ON_ETH, i, 0, with_ports(ipv4(PROVIDER_DNS, UDP), 5353, 53),
+	       KS_REASON_DNS);
+	expect("TCP DNS to a LAN resolver", ON_ETH, i, 0, with_ports(ipv4("192.168.1.1", TCP), 40000, 53),
+	       KS_REASON_DNS);
+	expect("DNS over TLS to a LAN resolver", ON_ETH, i, 0, with_ports(ipv4("192.168.1.1", TCP), 40000, 853),
+	       KS_REASON_DNS);
+	expect("IPv6 DNS to link-local", ON_ETH, i, 0, with_ports(ipv6("fe80::53", UDP, 64), 40000, 53),
+	       KS_REASON_DNS);
+	expect("DNS to a public resolver", ON_ETH, i, 0, with_ports(ipv4("203.0.113.53", UDP), 40000, 53),
+	       KS_REASON_DNS);
+	expect("a reply from a DNS server here", ON_ETH, i, 0, with_ports(ipv4("192.168.1.9", UDP), 53, 40000),
+	       KS_REASON_ALLOWLIST);
+	expect("DNS through loopback", ON_ETH, 1, 0, with_ports(ipv4("127.0.0.11", UDP), 40000, 53), KS_REASON_LOCAL);
+	apply_policy(default_allow, 4, KS_MARK_MASK(MARK, 0xffffffff), "192.168.1.1");
+	expect("--lan-dns: UDP to that resolver", ON_ETH, i, 0, with_ports(ipv4("192.168.1.1", UDP), 40000, 53),
+	       KS_REASON_ALLOWLIST);
+	expect("--lan-dns: TCP to that resolver", ON_ETH, i, 0, with_ports(ipv4("192.168.1.1", TCP), 40000, 53),
+	       KS_REASON_ALLOWLIST);
+	expect("--lan-dns: another LAN host", ON_ETH, i, 0, with_ports(ipv4("192.168.1.2", UDP), 40000, 53),
+	       KS_REASON_DNS);
+	apply_policy((const char *const[]){ "10.0.0.0/8" }, 1, KS_MARK_MASK(MARK, 0xffffffff), "192.168.1.1");
+	expect("--lan-dns outside the allowlist", ON_ETH, i, 0, with_ports(ipv4("192.168.1.1", UDP), 40000, 53),
+	       KS_REASON_IPV4);
+	default_policy();
+}
+
+static void verdict_tunnel_only(void)
+{
+	unsigned int i = eth_ifindex;
+
+	default_policy();
+	expect("the provider's resolver, not DNS", ON_ETH, i, 0, with_ports(ipv4(PROVIDER_DNS, TCP), 40000, 80),
+	       KS_REASON_TUNNEL_ONLY);
+	expect("a phone's tunnel address", ON_ETH, i, 0, ipv4("10.13.13.2", UDP), KS_REASON_TUNNEL_ONLY);
+	expect("next to it", ON_ETH, i, 0, ipv4("10.13.14.2", UDP), KS_REASON_ALLOWLIST);
+	expect("IPv6 tunnel network, not allowed anyway", ON_ETH, i, 0, ipv6("fd00:13::2", UDP, 64), KS_REASON_IPV6);
+	apply_policy((const char *const[]){ "10.0.0.0/8", "fd00::/8" }, 2, KS_MARK_MASK(MARK, 0xffffffff), NULL);
+	expect("IPv6 tunnel network, allowed", ON_ETH, i, 0, ipv6("fd00:13::2", UDP, 64), KS_REASON_TUNNEL_ONLY);
+	expect("IPv6 next to it", ON_ETH, i, 0, ipv6("fd00:14::2", UDP, 64), KS_REASON_ALLOWLIST);
+	default_policy();
 }
 
 static void verdict_tc_layer3(void)
 {
 	unsigned int i = l3_ifindex;
 
-	expect("IPv4 allowed", ON_L3, i, 0, ipv4("192.168.4.4"), KS_REASON_ALLOWLIST);
-	expect("IPv4 public", ON_L3, i, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("IPv4 marked", ON_L3, i, MARK, ipv4("203.0.113.9"), KS_REASON_FWMARK);
-	expect("IPv6 public", ON_L3, i, 0, ipv6("2001:db8::1", 17, 64, 0), KS_REASON_IPV6);
-	expect("NDP", ON_L3, i, 0, ipv6("ff02::1:ff00:1", 58, 255, 135), KS_REASON_LINK_LAYER);
+	default_policy();
+	expect("IPv4 allowed", ON_L3, i, 0, ipv4("192.168.4.4", UDP), KS_REASON_ALLOWLIST);
+	expect("IPv4 public", ON_L3, i, 0, ipv4("203.0.113.9", UDP), KS_REASON_IPV4);
+	expect("IPv4 marked", ON_L3, i, MARK, ipv4("203.0.113.9", UDP), KS_REASON_FWMARK_OTHER);
+	expect("IPv6 public", ON_L3, i, 0, ipv6("2001:db8::1", UDP, 64), KS_REASON_IPV6);
 	/* What leaves is decided by the bytes, whatever the claimed protocol. */
-	expect("ARP bytes on a layer-3 device", ON_L3, i, 0, arp(), KS_REASON_OTHER);
-	expect("version nibble 5", ON_L3, i, 0, with(ipv4("10.1.2.3"), ETH_HLEN, 0x55), KS_REASON_OTHER);
+	expect("version nibble 5", ON_L3, i, 0, with(ipv4("10.1.2.3", UDP), ETH_HLEN, 0x55), KS_REASON_OTHER);
 	/* The kernel's test run refuses short IP frames behind an Ethernet header; bare, they reach the program. */
-	expect("truncated IPv4", ON_L3, i, 0, truncated(ipv4("10.1.2.3"), ETH_HLEN + 16), KS_REASON_MALFORMED);
-	expect("truncated IPv6", ON_L3, i, 0, truncated(ipv6("fe80::2", 17, 64, 0), ETH_HLEN + 30),
+	expect("truncated IPv4", ON_L3, i, 0, truncated(ipv4("10.1.2.3", UDP), ETH_HLEN + 16), KS_REASON_MALFORMED);
+	expect("truncated IPv6", ON_L3, i, 0, truncated(ipv6("fe80::2", UDP, 64), ETH_HLEN + 30), KS_REASON_MALFORMED);
+	expect("UDP header cut short", ON_L3, i, 0, truncated(ipv4("10.1.2.3", UDP), ETH_HLEN + 24),
 	       KS_REASON_MALFORMED);
 }
 
 static void verdict_cgroup(void)
 {
-	set_mark(MARK, 0xffffffff);
-	skel->bss->ks_state.config.tunnel_ifindex[0] = l3_ifindex;
-	expect("into the tunnel", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9"), KS_REASON_TUNNEL);
-	expect("loopback", ON_CGROUP, 1, 0, ipv4("127.0.0.1"), KS_REASON_LOCAL);
-	expect("IPv4 allowed", ON_CGROUP, eth_ifindex, 0, ipv4("172.16.0.1"), KS_REASON_ALLOWLIST);
-	expect("IPv4 public", ON_CGROUP, eth_ifindex, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("IPv4 marked", ON_CGROUP, eth_ifindex, MARK, ipv4("203.0.113.9"), KS_REASON_FWMARK);
-	expect("IPv6 public", ON_CGROUP, eth_ifindex, 0, ipv6("2001:db8::1", 6, 64, 0), KS_REASON_IPV6);
-	expect("IPv6 link-local", ON_CGROUP, eth_ifindex, 0, ipv6("fe80::9", 6, 64, 0), KS_REASON_ALLOWLIST);
-	skel->bss->ks_state.config.tunnel_ifindex[0] = 0;
-	expect("tunnel gone: public IPv4", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9"), KS_REASON_IPV4);
+	default_policy();
+	skel->bss->ks_state.config.tunnel[0].ifindex = l3_ifindex;
+	expect("into the tunnel", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9", UDP), KS_REASON_TUNNEL);
+	expect("loopback", ON_CGROUP, 1, 0, ipv4("127.0.0.1", UDP), KS_REASON_LOCAL);
+	expect("IPv4 allowed", ON_CGROUP, eth_ifindex, 0, ipv4("172.16.0.1", UDP), KS_REASON_ALLOWLIST);
+	expect("IPv4 public", ON_CGROUP, eth_ifindex, 0, ipv4("203.0.113.9", UDP), KS_REASON_IPV4);
+	expect("IPv4 marked", ON_CGROUP, eth_ifindex, MARK, ipv4("203.0.113.9", UDP), KS_REASON_FWMARK_OTHER);
+	expect("handshake to the endpoint", ON_CGROUP, eth_ifindex, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148), KS_REASON_ENDPOINT);
+	expect("IPv6 public", ON_CGROUP, eth_ifindex, 0, ipv6("2001:db8::1", TCP, 64), KS_REASON_IPV6);
+	expect("IPv6 link-local", ON_CGROUP, eth_ifindex, 0, ipv6("fe80::9", TCP, 64), KS_REASON_ALLOWLIST);
+	skel->bss->ks_state.config.tunnel[0].ifindex = 0;
+	expect("tunnel gone: public IPv4", ON_CGROUP, l3_ifindex, 0, ipv4("203.0.113.9", UDP), KS_REASON_IPV4);
+}
+
+static void allow_only(const char *const *cidrs, size_t count)
+{
+	apply_policy(cidrs, count, KS_MARK_MASK(MARK, 0xffffffff), NULL);
 }
 
 /* Prefixes longer than /16 send their /16 to the trie; everything else is decided by the /16 state. */
@@ -245,23 +540,23 @@ static void verdict_allowlist_paths(void)
 	unsigned int i = eth_ifindex;
 
 	allow_only(cidrs, sizeof(cidrs) / sizeof(*cidrs));
-	expect("/8 by its /16 state", ON_ETH, i, 0, ipv4("10.255.0.1"), KS_REASON_ALLOWLIST);
-	expect("/24 through the trie", ON_ETH, i, 0, ipv4("203.0.113.200"), KS_REASON_ALLOWLIST);
-	expect("same /16, outside the /24", ON_ETH, i, 0, ipv4("203.0.114.1"), KS_REASON_IPV4);
-	expect("/32 through the trie", ON_ETH, i, 0, ipv4("198.51.100.7"), KS_REASON_ALLOWLIST);
-	expect("next to the /32", ON_ETH, i, 0, ipv4("198.51.100.8"), KS_REASON_IPV4);
-	expect("/25 in the same /24 as the /32", ON_ETH, i, 0, ipv4("198.51.100.200"), KS_REASON_ALLOWLIST);
-	expect("/24 beside them, by its block", ON_ETH, i, 0, ipv4("198.51.101.1"), KS_REASON_ALLOWLIST);
-	expect("the /24 after", ON_ETH, i, 0, ipv4("198.51.102.1"), KS_REASON_IPV4);
-	expect("a /16 with nothing", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_IPV4);
-	expect("IPv6 /48", ON_ETH, i, 0, ipv6("2001:db8:1:ffff::1", 17, 64, 0), KS_REASON_ALLOWLIST);
-	expect("IPv6 /64", ON_ETH, i, 0, ipv6("2001:db8:2:3::9", 17, 64, 0), KS_REASON_ALLOWLIST);
-	expect("IPv6 same /16, outside", ON_ETH, i, 0, ipv6("2001:db8:2:4::9", 17, 64, 0), KS_REASON_IPV6);
-	expect("IPv6 /7 spans /16s", ON_ETH, i, 0, ipv6("fdff:1::1", 17, 64, 0), KS_REASON_ALLOWLIST);
-	expect("fe80::/10 no longer allowed", ON_ETH, i, 0, ipv6("fe80::2", 17, 64, 0), KS_REASON_IPV6);
-	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
-	expect("replaced: the /24 is gone", ON_ETH, i, 0, ipv4("203.0.113.200"), KS_REASON_IPV4);
-	expect("replaced: back to the defaults", ON_ETH, i, 0, ipv4("192.168.1.1"), KS_REASON_ALLOWLIST);
+	expect("/8 by its /16 state", ON_ETH, i, 0, ipv4("10.255.0.1", UDP), KS_REASON_ALLOWLIST);
+	expect("/24 through the trie", ON_ETH, i, 0, ipv4("203.0.113.200", UDP), KS_REASON_ALLOWLIST);
+	expect("same /16, outside the /24", ON_ETH, i, 0, ipv4("203.0.114.1", UDP), KS_REASON_IPV4);
+	expect("/32 through the trie", ON_ETH, i, 0, ipv4("198.51.100.7", UDP), KS_REASON_ALLOWLIST);
+	expect("next to the /32", ON_ETH, i, 0, ipv4("198.51.100.8", UDP), KS_REASON_IPV4);
+	expect("/25 in the same /24 as the /32", ON_ETH, i, 0, ipv4("198.51.100.200", UDP), KS_REASON_ALLOWLIST);
+	expect("/24 beside them, by its block", ON_ETH, i, 0, ipv4("198.51.101.1", UDP), KS_REASON_ALLOWLIST);
+	expect("the /24 after", ON_ETH, i, 0, ipv4("198.51.102.1", UDP), KS_REASON_IPV4);
+	expect("a /16 with nothing", ON_ETH, i, 0, ipv4("192.168.1.1", UDP), KS_REASON_IPV4);
+	expect("IPv6 /48", ON_ETH, i, 0, ipv6("2001:db8:1:ffff::1", UDP, 64), KS_REASON_ALLOWLIST);
+	expect("IPv6 /64", ON_ETH, i, 0, ipv6("2001:db8:2:3::9", UDP, 64), KS_REASON_ALLOWLIST);
+	expect("IPv6 same /16, outside", ON_ETH, i, 0, ipv6("2001:db8:2:4::9", UDP, 64), KS_REASON_IPV6);
+	expect("IPv6 /7 spans /16s", ON_ETH, i, 0, ipv6("fdff:1::1", UDP, 64), KS_REASON_ALLOWLIST);
+	expect("fe80::/10 no longer allowed", ON_ETH, i, 0, ipv6("fe80::2", UDP, 64), KS_REASON_IPV6);
+	default_policy();
+	expect("replaced: the /24 is gone", ON_ETH, i, 0, ipv4("203.0.113.200", UDP), KS_REASON_IPV4);
+	expect("replaced: back to the defaults", ON_ETH, i, 0, ipv4("192.168.1.1", UDP), KS_REASON_ALLOWLIST);
 }
 
 /* More /16s needing a block than the table holds: the rest go to the trie and stay right. */
@@ -275,14 +570,14 @@ static void verdict_table_full(void)
 		cidrs[n] = cidrs_text[n];
 	}
 	allow_only(cidrs, 80);
-	expect("the first /16's block", ON_ETH, eth_ifindex, 0, ipv4("100.0.7.1"), KS_REASON_ALLOWLIST);
-	expect("a /16 past the table's room", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1"), KS_REASON_ALLOWLIST);
-	expect("beside it", ON_ETH, eth_ifindex, 0, ipv4("100.79.8.1"), KS_REASON_IPV4);
-	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
-	expect("all gone again", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1"), KS_REASON_IPV4);
+	expect("the first /16's block", ON_ETH, eth_ifindex, 0, ipv4("100.0.7.1", UDP), KS_REASON_ALLOWLIST);
+	expect("a /16 past the table's room", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1", UDP), KS_REASON_ALLOWLIST);
+	expect("beside it", ON_ETH, eth_ifindex, 0, ipv4("100.79.8.1", UDP), KS_REASON_IPV4);
+	default_policy();
+	expect("all gone again", ON_ETH, eth_ifindex, 0, ipv4("100.79.7.1", UDP), KS_REASON_IPV4);
 }
 
-static void verdict_empty_allowlist(void)
+static void verdict_empty_policy(void)
 {
 	struct killswitch *fresh = killswitch__open_and_load();
 	struct killswitch *saved = skel;
@@ -292,9 +587,10 @@ static void verdict_empty_allowlist(void)
 		return;
 	/* Nothing configured at all: only link-layer traffic passes. */
 	skel = fresh;
-	expect("no config: private IPv4", ON_ETH, eth_ifindex, 0, ipv4("10.1.2.3"), KS_REASON_IPV4);
-	expect("no config: marked", ON_ETH, eth_ifindex, MARK, ipv4("203.0.113.9"), KS_REASON_IPV4);
-	expect("no config: ARP", ON_ETH, eth_ifindex, 0, arp(), KS_REASON_LINK_LAYER);
+	expect("no config: private IPv4", ON_ETH, eth_ifindex, 0, ipv4("10.1.2.3", UDP), KS_REASON_IPV4);
+	expect("no config: marked handshake", ON_ETH, eth_ifindex, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148), KS_REASON_IPV4);
+	expect("no config: ARP", ON_ETH, eth_ifindex, 0, arp_request(), KS_REASON_LINK_LAYER);
 	skel = saved;
 	killswitch__destroy(fresh);
 }
@@ -319,14 +615,20 @@ int main(void)
 		printf("[verdict_setup] FAIL  cannot load the BPF object (root? CAP_BPF?)\n");
 		return 1;
 	}
-	allow_only(default_allow, sizeof(default_allow) / sizeof(*default_allow));
-	RUN(verdict_tc_ethernet, "tc on Ethernet: every reason, exact counter deltas");
-	RUN(verdict_fwmark_mask, "fwmark with a mask matches (mark & mask) == mark; 'off' passes nothing");
+	RUN(verdict_tc_ethernet, "tc on Ethernet: allowlist, drops, odd ethertypes, loopback; exact counter deltas");
+	RUN(verdict_endpoint, "the mark passes only WireGuard-shaped UDP to a peer's endpoint; elsewhere fwmark_other");
+	RUN(verdict_fwmark_mask, "(mark & mask) == mark; a tunnel without a mark needs none to its endpoint");
+	RUN(verdict_listen_port, "a server's WireGuard UDP from its ListenPort passes to any address, nothing else");
+	RUN(verdict_neighbour_discovery, "ND (hop limit 255) and MLD (hop limit 1) pass only to link-scope destinations");
+	RUN(verdict_arp, "only well-formed Ethernet/IPv4 ARP requests and replies pass");
+	RUN(verdict_source_route, "LSRR/SSRR and IPv6 routing headers are dropped; other options and headers parse");
+	RUN(verdict_dns, "DNS (53, 853) is dropped even to allowed resolvers, except --lan-dns ones");
+	RUN(verdict_tunnel_only, "a tunnel's own destinations are dropped outside it even where allowed");
 	RUN(verdict_tc_layer3, "tc on a layer-3 device: the version nibble decides, not the claimed protocol");
-	RUN(verdict_cgroup, "cgroup_skb: tunnel by ifindex, loopback, allowlist, fwmark");
+	RUN(verdict_cgroup, "cgroup_skb: tunnel by ifindex, loopback, allowlist, endpoint, fwmark_other");
 	RUN(verdict_allowlist_paths, "/16 states and the LPM trie agree with the prefixes, and follow a replace");
 	RUN(verdict_table_full, "with the IPv4 table full, /16s fall back to the trie and stay right");
-	RUN(verdict_empty_allowlist, "an unconfigured program fails closed");
+	RUN(verdict_empty_policy, "an unconfigured program fails closed");
 	killswitch__destroy(skel);
 	return check_failed_tests ? 1 : 0;
 }

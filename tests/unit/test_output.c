@@ -22,7 +22,7 @@ static struct counters sample(void)
 {
 	struct counters c = { .mode = "tc" };
 
-	c.by_reason[KS_REASON_FWMARK] = (struct ks_counter){ 7, 700 };
+	c.by_reason[KS_REASON_ENDPOINT] = (struct ks_counter){ 7, 700 };
 	c.by_reason[KS_REASON_IPV4] = (struct ks_counter){ 3, 252 };
 	c.by_reason[KS_REASON_MALFORMED] = (struct ks_counter){ 1, 20 };
 	return c;
@@ -34,9 +34,13 @@ static void unit_stats_json(void)
 	char *text = render(counters_print_json, &c);
 
 	CHECK(!strcmp(text, "{\"mode\":\"tc\",\"pass\":{\"tunnel\":{\"packets\":0,\"bytes\":0},"
-			    "\"local\":{\"packets\":0,\"bytes\":0},\"fwmark\":{\"packets\":7,\"bytes\":700},"
+			    "\"local\":{\"packets\":0,\"bytes\":0},\"endpoint\":{\"packets\":7,\"bytes\":700},"
+			    "\"listen_port\":{\"packets\":0,\"bytes\":0},"
 			    "\"link_layer\":{\"packets\":0,\"bytes\":0},\"allowlist\":{\"packets\":0,\"bytes\":0}},"
-			    "\"drop\":{\"ipv4\":{\"packets\":3,\"bytes\":252},\"ipv6\":{\"packets\":0,\"bytes\":0},"
+			    "\"drop\":{\"fwmark_other\":{\"packets\":0,\"bytes\":0},"
+			    "\"source_route\":{\"packets\":0,\"bytes\":0},\"dns\":{\"packets\":0,\"bytes\":0},"
+			    "\"tunnel_only\":{\"packets\":0,\"bytes\":0},"
+			    "\"ipv4\":{\"packets\":3,\"bytes\":252},\"ipv6\":{\"packets\":0,\"bytes\":0},"
 			    "\"other\":{\"packets\":0,\"bytes\":0},\"malformed\":{\"packets\":1,\"bytes\":20}}}\n"),
 	      "got %s", text);
 	free(text);
@@ -49,7 +53,7 @@ static void unit_stats_prometheus(void)
 
 	CHECK(strstr(text, "# HELP ksctl_packets_total ") == text, "HELP first: %s", text);
 	CHECK(strstr(text, "# TYPE ksctl_packets_total counter\n"), "TYPE line");
-	CHECK(strstr(text, "\nksctl_packets_total{verdict=\"pass\",reason=\"fwmark\"} 7\n"), "fwmark packets");
+	CHECK(strstr(text, "\nksctl_packets_total{verdict=\"pass\",reason=\"endpoint\"} 7\n"), "endpoint packets");
 	CHECK(strstr(text, "\nksctl_bytes_total{verdict=\"drop\",reason=\"ipv4\"} 252\n"), "ipv4 bytes");
 	CHECK(strstr(text, "# TYPE ksctl_bytes_total counter\n"), "bytes TYPE");
 	/* Every reason, both metrics: 2 * (2 comment lines + one line per reason). */
@@ -66,7 +70,7 @@ static void unit_stats_table(void)
 	char *text = render(counters_print_table, &c);
 
 	CHECK(strstr(text, "verdict  reason"), "header: %s", text);
-	CHECK(strstr(text, "drop     malformed                 1               20\n"), "malformed row: %s", text);
+	CHECK(strstr(text, "drop     malformed                   1               20\n"), "malformed row: %s", text);
 	free(text);
 }
 

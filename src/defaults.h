@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Every default, in one place: the CLI's help prints them from here. */
+#ifndef KSCTL_DEFAULTS_H
+#define KSCTL_DEFAULTS_H
+
+#include <stddef.h>
+
+#define KS_DEFAULT_TUNNEL "wg0"
+/* wg-quick's: the number of the routing table it takes, 51820, unless taken or FwMark is set. */
+#define KS_DEFAULT_FWMARK 0xca6c
+
+/* The private ranges and IPv6 link-local: the LAN, the container networks, neighbour discovery. */
+extern const char *const ks_default_allow[];
+extern const size_t ks_default_allow_count;
+
+/* Where wg-quick and linuxserver/wireguard keep a tunnel's configuration, "%s" its name. */
+extern const char *const ks_default_config_paths[];
+extern const size_t ks_default_config_path_count;
+
+#endif
