@@ -6,6 +6,7 @@
 set -u
 source "$(dirname "$0")/../lib/report.sh"
 source "$(dirname "$0")/../lib/pair.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 RUN_ID=$$
 NEAR=ks-near-$RUN_ID
@@ -27,7 +28,25 @@ trap 'exit 130' INT TERM
 near() { nsenter --net="/run/netns/$NEAR" "$@"; }
 ks() { near "$KSCTL" "$@" --pin-dir "$PIN_ROOT"; }
 
+# A client configuration as a provider hands it out, and a broken one.
+write_configs() {
+	mkdir -p "$KS_LOGDIR/conf" "$KS_LOGDIR/bad"
+	WG_CONF=$KS_LOGDIR/conf/wg0.conf BAD_CONF=$KS_LOGDIR/bad/wg0.conf
+	cat > "$WG_CONF" <<-EOF
+	[Interface]
+	PrivateKey = $(wg genkey)
+	Address = 10.64.12.34/32
+	DNS = 10.64.0.1
+	[Peer]
+	PublicKey = $(wg genkey | wg pubkey)
+	AllowedIPs = 0.0.0.0/0, ::/0
+	Endpoint = 203.0.113.77:51820
+	EOF
+	printf '[Interface]\nListenPort = seventy\n' > "$BAD_CONF"
+}
+
 setup() {
+	write_configs || return 1
 	pair_create kseth0 kseth1 || return 1
 	mkdir -p "$PIN_MNT"
 	mount -t bpf bpf "$PIN_MNT"
@@ -142,10 +161,54 @@ test_bad_input() {
 	expect_exit 1 "cannot use pin directory '/nonexistent/x'" near "$KSCTL" up --pin-dir /nonexistent/x
 	expect_exit 1 "cannot open cgroup '/nonexistent'" ks up --mode cgroup --cgroup /nonexistent
 	expect_exit 1 "tunnel 'kseth0' is an Ethernet interface" ks up -i kseth0 -a 198.51.100.0/24
+	# A typo must not open the internet.
+	expect_exit 2 "allowed prefix 0.0.0.0/0 reaches public address space" ks up -a 0.0.0.0/0
+	expect_exit 2 "allowed prefix ::/0 reaches public address space" ks up -a ::/0
+	expect_exit 2 "allowed prefix 172.0.0.0/11 reaches public" ks up -a 172.0.0.0/11
+	expect_exit 2 "'192.168.1.0/2' has host bits set, and its network 192.0.0.0/2 reaches public" ks up -a 192.168.1.0/2
+	expect_exit 2 "'192.168.1.0/2' has host bits set" ks up -a 192.168.1.0/2 --force
+	expect_exit 2 "allowed prefix 0.0.0.0/1 reaches public" ks allow add 0.0.0.0/1
+	expect_exit 2 "--lan-dns '192.168.1.0/24' is a prefix" ks up --lan-dns 192.168.1.0/24
+	expect_exit 2 "--lan-dns 10.64.0.1 is inside 10.64.0.1/32" ks up --lan-dns 10.64.0.1 --config "$WG_CONF"
+	expect_exit 2 "wg0.conf:2" ks up --config "$BAD_CONF"
 	ks status -q || die "bad input weakened the kill switch"
 	send 203.0.113.10 after-bad-input 3
 	[ "$(arrived after-bad-input)" -eq 0 ] || die "leak after bad input"
-	proved "17 bad inputs: exit 2 (usage) or 1 (runtime) with the bad value named; still in force, 0/3 leaked"
+	proved "26 bad inputs (wide public prefixes, host bits on them, a bad wg-quick config): exit 2 or 1 with the bad value named; still in force, 0/3 leaked"
+}
+
+# Wide prefixes are for those who mean them: --force.
+test_force_wide() {
+	ks up -a 0.0.0.0/0 --force 2>/dev/null || die "up -a 0.0.0.0/0 --force failed"
+	send 203.0.113.10 forced-open 3
+	[ "$(arrived forced-open)" -eq 3 ] || die "0.0.0.0/0 with --force did not allow: $(arrived forced-open)/3"
+	ks allow add 0.0.0.0/1 --force 2>/dev/null || die "allow add --force failed"
+	ks up -a 198.51.100.0/24 2>/dev/null
+	send 203.0.113.10 closed-again 3
+	[ "$(arrived closed-again)" -eq 0 ] || die "still open after going back"
+	proved "0.0.0.0/0 and allow add 0.0.0.0/1 are accepted with --force (3/3 arrived), and closed again by up (0/3)"
+}
+
+# Another tool's tcx program after ksctl still sees what ksctl passes.
+coexistence_cleanup() {
+	near python3 "$HERE/../e2e/tcx_counter.py" detach kseth0 "$PIN_MNT" 2>/dev/null || true
+}
+
+test_coexistence() {
+	local before after
+	trap coexistence_cleanup EXIT
+	ks up -a 198.51.100.0/24 --attach tcx 2>/dev/null
+	near python3 "$HERE/../e2e/tcx_counter.py" attach kseth0 last "$PIN_MNT" || die "cannot attach the counter"
+	before=$(near python3 "$HERE/../e2e/tcx_counter.py" count "$PIN_MNT")
+	send 198.51.100.2 chain 4
+	[ "$(arrived chain)" -eq 4 ] || die "the allowed probes did not arrive"
+	after=$(near python3 "$HERE/../e2e/tcx_counter.py" count "$PIN_MNT")
+	(( after - before >= 4 )) || die "the tcx program after ksctl saw $((after - before)) of 4 passed packets"
+	ks status --json | grep -q '"first_in_chain":true' || die "status: $(ks status --json)"
+	near python3 "$HERE/../e2e/tcx_counter.py" detach kseth0 "$PIN_MNT"
+	near python3 "$HERE/../e2e/tcx_counter.py" attach kseth0 first "$PIN_MNT" || die "cannot attach the counter first"
+	ks status | grep -q 'kseth0 .*another tcx program runs before ksctl' || die "status does not warn: $(ks status)"
+	proved "with ksctl passing 'next', a tcx program after it saw $((after - before)) packets for 4 passed probes; a program before ksctl makes status warn"
 }
 
 test_no_privilege() {
@@ -272,6 +335,8 @@ run_test smoke_status_coverage test_status_and_coverage
 run_test smoke_idempotent_up test_idempotent_up
 run_test smoke_allow_add_del test_allow_add_del
 run_test smoke_bad_input test_bad_input
+run_test smoke_force_wide test_force_wide
+run_test smoke_coexistence test_coexistence
 run_test smoke_no_privilege test_no_privilege
 run_test smoke_loader_gone test_loader_gone_private_mounts
 run_test smoke_foreign_pins test_foreign_pins
