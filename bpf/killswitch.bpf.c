@@ -188,7 +188,8 @@ static __always_inline bool ipv4_options(struct __sk_buff *skb, __u32 off, __u32
 			return false;
 		off += opt[1];
 	}
-	return off <= end;
+	/* Options left unread, or one that runs past the header: malformed. */
+	return off == end;
 }
 
 static __always_inline bool parse_ipv4(struct __sk_buff *skb, __u32 off, struct packet *p)
@@ -222,7 +223,7 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 	p->hop_limit = ip.hop_limit;
 	next = ip.nexthdr;
 	off += sizeof(ip);
-	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+	for (int i = 0; i <= IPV6_EXT_MAX; i++) {
 		__u8 ext[4];
 
 		switch (next) {
@@ -256,7 +257,7 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 		p->l4 = next;
 		return parse_l4(skb, off, p);
 	}
-	return false; /* more extension headers than any real packet has */
+	return false; /* more than IPV6_EXT_MAX extension headers: more than any real packet has */
 }
 
 static __always_inline bool is_link_local(const __u8 *a)

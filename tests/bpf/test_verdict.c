@@ -435,6 +435,13 @@ static void verdict_source_route(void)
 	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, ROUTING }, 2, UDP, 64), KS_REASON_SOURCE_ROUTE);
 	expect("IPv6 hop-by-hop and destination options", ON_ETH, i, 0,
 	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, DSTOPTS }, 2, UDP, 64), KS_REASON_ALLOWLIST);
+	expect("IPv6 six extension headers", ON_ETH, i, 0,
+	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS }, 6, UDP, 64),
+	       KS_REASON_ALLOWLIST);
+	expect("IPv4 options past the walk's limit", ON_ETH, i, 0,
+	       ipv4_opts("10.1.1.1", UDP, (const __u8[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0x83, 7, 4, 0, 0, 0, 0, 0 },
+			 20),
+	       KS_REASON_MALFORMED);
 	expect("IPv6 seven extension headers", ON_ETH, i, 0,
 	       ipv6_ext("fe80::9", (const __u8[]){ DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS }, 7,
 			UDP, 64),
