@@ -22,7 +22,7 @@ need_ksctl() {
 	[ -x "$KSCTL" ] || skip_test "ksctl is not built ($KSCTL): run 'make -C $KS_TOP build/test/ksctl'"
 }
 
-ks_on() { bed_ksctl up || die "'ksctl up' failed"; }
+ks_on() { bed_ksctl_up || die "'ksctl up' failed"; }
 ks_off() { bed_ksctl down >/dev/null 2>&1 || true; }
 tunnel_is_up() { bed_vpn ip link show "$BED_TUNNEL" >/dev/null 2>&1; }
 
@@ -65,12 +65,13 @@ bypass_routes() {
 	bed_vpn ip -6 route "$1" "$PUB6_ALT/128" via "$GW6" dev eth0
 }
 
+# The LAN's web server and ping answer (its DNS server takes --lan-dns: t_dns_policy).
 lan_reachable() {
 	local answer
-	answer=$(echo query | bed_consumer socat -t3 -T3 - "UDP4:$LAN_HOST:53")
-	[ "$answer" = "lan dns answer" ] || die "the LAN DNS server did not answer (got '$answer')"
+	answer=$(bed_consumer socat -T3 -u "TCP4:$LAN_HOST:80,connect-timeout=3" - 2>&1)
+	[ "$answer" = "hello from the lan" ] || die "the LAN web server did not answer (got '$answer')"
 	bed_consumer ping -n -c1 -W2 "$LAN_HOST" >/dev/null || die "the LAN host did not answer a ping"
-	[ "$(bed_count lan_udp)" -ge 1 ] && [ "$(bed_count lan_icmp)" -ge 1 ] ||
+	[ "$(bed_count lan_tcp)" -ge 1 ] && [ "$(bed_count lan_icmp)" -ge 1 ] ||
 		die "the LAN host saw nothing"
 }
 
@@ -118,7 +119,7 @@ t_init_order() {
 	need_ksctl || return 0
 	ks_off
 	! tunnel_is_up || bed_tunnel_down
-	bed_ksctl up || die "'ksctl up' before the tunnel exists failed"
+	bed_ksctl_up || die "'ksctl up' before the tunnel exists failed"
 	bed_ksctl status -q || die "status -q says not in force right after up"
 	bed_counts_reset
 	bed_leak_attempts
@@ -129,7 +130,7 @@ t_init_order() {
 	bed_leak_attempts
 	wait_for 5 total_at_least tunnel_total 6 || die "attempts did not arrive through the tunnel: $(tunnel_total) packets"
 	expect_nothing_out "attempts with the tunnel up"
-	proved "ksctl up before wg0 exists: TCP/UDP/ICMP v4+v6 blocked, LAN DNS and ping answer; the same probes arrive through the tunnel once it is up"
+	proved "ksctl up before wg0 exists: TCP/UDP/ICMP v4+v6 blocked, LAN web and ping answer; the same probes arrive through the tunnel once it is up"
 }
 
 t_tunnel_up() {
@@ -194,7 +195,7 @@ t_tunnel_down() {
 	lan_reachable
 	bed_ksctl status -q || die "status -q: not in force after wg-quick down"
 	control_without_ksctl "attempts after wg-quick down" bed_leak_attempts
-	proved "after wg-quick down: TCP/UDP/ICMP v4+v6 blocked, status in force, LAN DNS and ping answer; without ksctl the same probes arrive"
+	proved "after wg-quick down: TCP/UDP/ICMP v4+v6 blocked, status in force, LAN web and ping answer; without ksctl the same probes arrive"
 }
 
 t_malformed_config() {
@@ -258,7 +259,7 @@ t_restart_cycles() {
 t_loader_gone() {
 	need_ksctl || return 0
 	given off up
-	bed_ksctl_private up "$@" || die "'ip netns exec ... ksctl up $*' failed"
+	bed_ksctl_private up --config "$BED_WG_CONF" "$@" || die "'ip netns exec ... ksctl up $*' failed"
 	local dev n
 	for dev in eth0 lan0 fwd0; do
 		n=$(egress_attachments $dev)
@@ -359,21 +360,21 @@ t_neighbour_flush() {
 t_wrong_fwmark() {
 	need_ksctl || return 0
 	given on up
-	bed_ksctl up --fwmark 0x1234 || die "'ksctl up --fwmark 0x1234' failed"
+	bed_ksctl_up --fwmark 0x1234 || die "'ksctl up --fwmark 0x1234' failed"
 	local drops_before fw_before
-	drops_before=$(ks_stat drop ipv4) fw_before=$(ks_stat pass fwmark)
+	drops_before=$(ks_stat drop ipv4) fw_before=$(ks_stat pass endpoint)
 	bed_leak_attempts
 	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null && die "the tunnel still works with a wrong fwmark"
 	expect_nothing_out "tunnel traffic under a wrong fwmark"
 	[ "$(tunnel_total)" = 0 ] || die "$(tunnel_total) packets went through the tunnel with the wrong mark"
 	local drops fw
-	drops=$(( $(ks_stat drop ipv4) - drops_before )) fw=$(( $(ks_stat pass fwmark) - fw_before ))
+	drops=$(( $(ks_stat drop ipv4) - drops_before )) fw=$(( $(ks_stat pass endpoint) - fw_before ))
 	(( drops > 0 )) || die "drop.ipv4 did not rise: the cause is not visible"
-	(( fw == 0 )) || die "pass.fwmark rose by $fw with the wrong mark"
+	(( fw == 0 )) || die "pass.endpoint rose by $fw with the wrong mark"
 	ks_on
 	bed_consumer ping -n -c1 -W3 "$PUB4" >/dev/null || die "the tunnel did not come back with the right mark"
 	bed_wait_count tunnel_icmp4 1 || die "nothing arrived through the tunnel with the right mark"
-	proved "--fwmark 0x1234 against wg-quick's 0xca6c: tunnel blocked, 0 leaked, drop.ipv4 +$drops and pass.fwmark +0; the right mark brings the tunnel back"
+	proved "--fwmark 0x1234 against wg-quick's 0xca6c: tunnel blocked, 0 leaked, drop.ipv4 +$drops and pass.endpoint +0; the right mark brings the tunnel back"
 }
 
 # egress_attachments IFNAME: BPF programs at egress (tcx and clsact).
@@ -391,12 +392,12 @@ t_reconfigure_live() {
 	local before after n dev
 	before=$(ks_stat drop ipv4)
 	prober_start "$PUB4_ALT"
-	bed_ksctl up --allow 192.168.77.0/24 || { prober_stop; die "up --allow 192.168.77.0/24 failed"; }
+	bed_ksctl_up --allow 192.168.77.0/24 || { prober_stop; die "up --allow 192.168.77.0/24 failed"; }
 	bed_ksctl allow list | grep -q '192.168.77.0/24' || { prober_stop; die "allow list does not show 192.168.77.0/24"; }
 	n=$(bed_count tunnel_icmp4)
 	bed_wait_count tunnel_icmp4 $((n + 3)) || { prober_stop; die "the tunnel stalled after the reconfiguration"; }
-	bed_ksctl up --allow 192.168.0.0/16 --allow 10.0.0.0/8 --fwmark 0xca6c || { prober_stop; die "second reconfiguration failed"; }
-	bed_ksctl up || { prober_stop; die "back to defaults failed"; }
+	bed_ksctl_up --allow 192.168.0.0/16 --allow 10.0.0.0/8 --fwmark 0xca6c || { prober_stop; die "second reconfiguration failed"; }
+	bed_ksctl_up || { prober_stop; die "back to defaults failed"; }
 	n=$(bed_count tunnel_icmp4)
 	bed_wait_count tunnel_icmp4 $((n + 3)) || { prober_stop; die "the tunnel stalled after going back to defaults"; }
 	prober_stop
@@ -606,9 +607,186 @@ FwMark = 51820" > "$conf"
 	proved "with FwMark = 51820 in the client config the tunnel comes up with 0 drops (the provider's config: $plain dropped, the unmarked first handshake); nothing leaked"
 }
 
+# ---- forged exemptions (a consumer with Docker's default capabilities) -------
+
+# SO_MARK needs only CAP_NET_RAW (Linux 5.17+): the consumer marks its own
+# sockets with the tunnel's mark, to public hosts and to the endpoint's
+# address on another port. wg-quick's `not fwmark` rule routes them out of eth0.
+somark_attempts() {
+	local dst
+	for dst in "$PUB4" "$PUB6"; do
+		bed_consumer python3 "$HERE/forge.py" somark-tcp "$dst" 80 0xca6c >/dev/null 2>&1 &
+		bed_consumer python3 "$HERE/forge.py" somark-udp "$dst" 7 0xca6c >/dev/null 2>&1 &
+	done
+	bed_consumer python3 "$HERE/forge.py" somark-udp "$SRV4" $((BED_WG_PORT + 1)) 0xca6c >/dev/null 2>&1 &
+	wait
+}
+
+t_somark_forgery() {
+	need_ksctl || return 0
+	given on up
+	local before endpoint_before up_drops
+	before=$(ks_stat drop fwmark_other) endpoint_before=$(ks_stat pass endpoint)
+	somark_attempts
+	expect_nothing_out "SO_MARK 0xca6c with the tunnel up"
+	up_drops=$(( $(ks_stat drop fwmark_other) - before ))
+	bed_consumer ping -n -c1 -W2 "$PUB4" >/dev/null || die "the tunnel does not work beside the forgeries"
+	(( $(ks_stat pass endpoint) > endpoint_before )) || die "the tunnel's own UDP was not counted as endpoint"
+	control_without_ksctl "SO_MARK 0xca6c with the tunnel up" somark_attempts
+	bed_tunnel_down || die "wg-quick down failed"
+	bed_counts_reset
+	before=$(ks_stat drop fwmark_other)
+	somark_attempts
+	expect_nothing_out "SO_MARK 0xca6c with the tunnel down"
+	(( up_drops >= 5 && $(ks_stat drop fwmark_other) - before >= 5 )) ||
+		die "drop.fwmark_other rose by $up_drops (tunnel up) and $(( $(ks_stat drop fwmark_other) - before )) (down), expected at least 5 each"
+	proved "SO_MARK 0xca6c TCP and UDP (v4+v6) to public hosts and UDP to the endpoint's other port, from a consumer with Docker's caps: 0 arrived with the tunnel up or down (drop.fwmark_other +$up_drops while up), the tunnel worked; without ksctl $CONTROL_DIRECT arrived"
+}
+
+# Neighbour discovery types with hop limit 255 and a payload, to a public address.
+nd_attempts() {
+	local type
+	for type in 133 135 136; do
+		bed_consumer python3 "$HERE/forge.py" nd "$PUB6" "$type"
+	done
+}
+
+# ks_stat_rose VERDICT REASON BEFORE N: the counter rose by at least N (for polling).
+ks_stat_rose() { (( $(ks_stat "$1" "$2") - $3 >= $4 )); }
+
+t_nd_forgery() {
+	need_ksctl || return 0
+	given on down
+	local before
+	before=$(ks_stat drop ipv6)
+	bed_vpn ip -6 route show default
+	nd_attempts
+	# They may wait for the gateway's neighbour entry before they leave.
+	wait_for 5 ks_stat_rose drop ipv6 "$before" 3 ||
+		die "drop.ipv6 rose by $(( $(ks_stat drop ipv6) - before )), not 3"
+	expect_nothing_out "ND-typed ICMPv6 to a public address"
+	control_without_ksctl "ND-typed ICMPv6 to a public address" nd_attempts
+	[ "$(bed_count direct_icmp6)" = 0 ] || die "the control's messages were counted after ksctl came back"
+	proved "RS, NS and NA with hop limit 255 and a payload to $PUB6 from a raw socket: none arrived (drop.ipv6 +3); without ksctl $CONTROL_DIRECT arrived (neighbour_flush: real ND still works)"
+}
+
+dns_attempts() {
+	echo query | bed_consumer socat -T1 - "UDP4:$PROVIDER_DNS:53" >/dev/null 2>&1 &
+	bed_consumer socat -T1 -u "TCP4:$PROVIDER_DNS:53,connect-timeout=1" - >/dev/null 2>&1 &
+	wait
+}
+
+dns_direct_at_least() { [ "$(bed_count dns_direct)" -ge "$1" ]; }
+
+# The provider's resolver lies in 10.0.0.0/8, which the default allowlist
+# opens: with the tunnel down, queries would reach the ISP's side in clear.
+t_dns_policy() {
+	need_ksctl || return 0
+	given on down
+	local before answer
+	before=$(ks_stat drop dns)
+	dns_attempts
+	expect_nothing_out "DNS to the provider's resolver, tunnel down"
+	[ "$(bed_count dns_direct)" = 0 ] || die "DNS reached the provider's resolver outside the tunnel"
+	(( $(ks_stat drop dns) - before >= 2 )) || die "drop.dns rose by $(( $(ks_stat drop dns) - before )), not 2"
+	bed_ksctl down || die "'ksctl down' failed"
+	bed_counts_reset
+	dns_attempts
+	wait_for 5 dns_direct_at_least 2 || die "without ksctl the queries did not arrive: the test cannot see the leak"
+	echo "control: without ksctl $(bed_count dns_direct) DNS packets reached $PROVIDER_DNS directly"
+	# --lan-dns opens exactly the named resolver.
+	bed_ksctl_up --lan-dns "$LAN_HOST" || die "up --lan-dns failed"
+	bed_counts_reset
+	answer=$(echo query | bed_consumer socat -t3 -T3 - "UDP4:$LAN_HOST:53")
+	[ "$answer" = "lan dns answer" ] || die "the --lan-dns resolver did not answer (got '$answer')"
+	# A second LAN resolver, not named: dropped.
+	ip -n "$BED_LAN" addr replace 192.168.77.53/24 dev eth0
+	before=$(ks_stat drop dns)
+	echo query | bed_consumer socat -T1 - "UDP4:192.168.77.53:53" >/dev/null 2>&1
+	(( $(ks_stat drop dns) > before )) || die "DNS to another LAN address was not dropped"
+	dns_attempts
+	expect_nothing_out "DNS to the provider's resolver with --lan-dns"
+	lan_reachable
+	bed_tunnel_up || die "the tunnel did not come up"
+	bed_counts_reset
+	dns_attempts
+	bed_wait_count dns_tunnel 2 || die "DNS through the tunnel did not reach the provider's resolver"
+	[ "$(bed_count dns_direct)" = 0 ] || die "DNS left outside the tunnel"
+	ks_on
+	proved "UDP and TCP DNS to the provider's $PROVIDER_DNS (inside the allowed 10/8), tunnel down: 0 arrived (drop.dns); without ksctl they arrive; --lan-dns $LAN_HOST answers, other LAN DNS dropped, LAN web works; with the tunnel up DNS reaches the resolver through it"
+}
+
+phone_reaches_server() {
+	bed_wg_in "$BED_PHONE" ping -n -c1 -W1 "$VPN_SRV_TUN" >/dev/null 2>&1
+}
+
+# A WireGuard server for the owner's phones beside the VPN client (one
+# linuxserver/wireguard container, wg0 the client, wg1 the server).
+t_server_tunnel() {
+	need_ksctl || return 0
+	given on down
+	bed_phone_create || die "the phone could not be created"
+	local before passes
+	# Without the server's configuration ksctl knows nothing of its port: its replies are dropped.
+	bed_ksctl_up --tunnel wg1 || die "up --tunnel wg1 failed"
+	bed_phone_up || die "the server or the phone's tunnel did not come up"
+	before=$(ks_stat drop ipv4)
+	if wait_for 7 phone_reaches_server; then die "the phone connected although the server's replies should be dropped"; fi
+	(( $(ks_stat drop ipv4) > before )) || die "the server's replies were not dropped as ipv4: the control proves nothing"
+	# With both configurations, as the compose example passes them.
+	bed_ksctl up --config "$BED_WG_CONF" --config "$BED_SRV_CONF" || die "up with both configurations failed"
+	before=$(ks_stat pass listen_port)
+	wait_for 15 phone_reaches_server || die "the phone's handshake did not complete under the kill switch"
+	passes=$(( $(ks_stat pass listen_port) - before ))
+	(( passes >= 2 )) || die "pass.listen_port rose by $passes"
+	bed_ksctl status | grep -q "tunnel wg1: no mark, listen port $VPN_SRV_PORT" || die "status: $(bed_ksctl status)"
+	# A raw socket claiming the server's port to a public host.
+	bed_counts_reset
+	bed_consumer python3 "$HERE/forge.py" raw-udp "$VPN_ETH4" "$PUB4" "$VPN_SRV_PORT" 7
+	expect_nothing_out "raw UDP from the server's port"
+	bed_phone_down
+	control_without_ksctl "raw UDP from the server's port" \
+		bed_consumer python3 "$HERE/forge.py" raw-udp "$VPN_ETH4" "$PUB4" "$VPN_SRV_PORT" 7
+	# Recorded, not asserted: the trust README names. With wg1 down its port is free to bind.
+	bed_consumer python3 "$HERE/forge.py" bound-udp "$VPN_SRV_PORT" "$PUB4" 7
+	echo "note: a UDP socket bound to $VPN_SRV_PORT while wg1 is down sent WireGuard-shaped UDP: $(bed_count direct_udp4) arrived (documented limit)"
+	bed_counts_reset
+	proved "a phone's handshake with vpn's WireGuard server (linuxserver-style config, ListenPort $VPN_SRV_PORT) completes under the kill switch (pass.listen_port +$passes), and fails when ksctl lacks the server's config; a raw WireGuard-shaped datagram from that port to a public host: 0 arrived (without ksctl: $CONTROL_DIRECT)"
+}
+
+# A packet that asks a hop to route it on, sent to an allowed first hop.
+source_route_attempts() {
+	bed_consumer python3 "$HERE/forge.py" lsrr "$LAN_GW" "$LAN_HOST" "$PUB4" 7
+}
+
+t_source_route() {
+	need_ksctl || return 0
+	given on down
+	local before seen
+	before=$(ks_stat drop source_route)
+	# Counted before routing: the LAN host's kernel drops source-routed packets after that.
+	if ! bed_lan nft list chain inet ksbed pre >/dev/null 2>&1; then
+		bed_lan nft add chain inet ksbed pre '{ type filter hook prerouting priority -300; }' &&
+			bed_lan nft add rule inet ksbed pre ip option lsrr exists counter || die "nft cannot match the option"
+	fi
+	seen=$(lsrr_arrived)
+	source_route_attempts
+	(( $(ks_stat drop source_route) - before == 1 )) || die "drop.source_route rose by $(( $(ks_stat drop source_route) - before ))"
+	[ "$(lsrr_arrived)" = "$seen" ] || die "a source-routed packet reached the LAN host"
+	bed_ksctl down || die "'ksctl down' failed"
+	source_route_attempts
+	wait_for 3 lsrr_at_least $((seen + 1)) || die "without ksctl the source-routed packet did not reach the LAN host: the test cannot see it"
+	ks_on
+	proved "an IPv4 datagram with a loose source route via the allowed LAN host towards $PUB4: dropped (drop.source_route +1), never reached the LAN host; without ksctl it does"
+}
+
+lsrr_arrived() { bed_lan nft list chain inet ksbed pre | awk '/lsrr/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+lsrr_at_least() { [ "$(lsrr_arrived)" -ge "$1" ]; }
+
 SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_config restart_cycles
 	loader_gone loader_gone_clsact ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
-	port_forward_reply forwarded_traffic late_interface link_flap early_handshake down_leaks)
+	port_forward_reply forwarded_traffic late_interface link_flap early_handshake somark_forgery nd_forgery
+	dns_policy server_tunnel source_route down_leaks)
 
 main() {
 	local name

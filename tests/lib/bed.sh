@@ -13,7 +13,12 @@
 #   inet (the internet, routes)    |
 #   v-vpn 198.18.0.1/24, 2001:db8:18::1/64   <- the leak detector listens here
 #   lo    public hosts 203.0.113.10, 198.51.100.10, 2001:db8:ff::10, 2001:db8:ff::11
-#         TCP :80 "hello from the internet", UDP echo :7
+#         TCP :80 "hello from the internet", UDP echo :7;
+#         10.64.0.1 the provider's resolver (the client config's DNS), UDP
+#         and TCP :53, reached through the tunnel (from SRV4) or, leaked, direct
+#   v-phone 198.18.9.1/24 ----------------- phone (on demand, bed_phone_create):
+#                                            eth0 198.18.9.2/24, a WireGuard peer
+#                                            of vpn's server tunnel wg1 (UDP :51821)
 #   v-srv 198.18.1.1/24, 2001:db8:19::1/64
 #                                  |
 #   server (the VPN provider)      |
@@ -25,12 +30,13 @@
 #
 # Observation, all on the far side:
 #   - inet counts every frame that vpn's eth0 sends, except the encrypted
-#     WireGuard UDP to the server endpoint, ARP/NDP and link-local IPv6
-#     destinations: that is a leak
+#     WireGuard UDP to the server endpoint (and from vpn's own server to the
+#     phone), ARP and link-scope IPv6 destinations: that is a leak
 #     (nft netdev ingress counter "leak" on v-vpn; a tcpdump log says what).
 #   - inet counts arrivals at the public hosts by path and protocol:
 #     tunnel_{tcp,udp,icmp}{4,6} (source: the server's NAT address) and
-#     direct_{tcp,udp,icmp}{4,6} (any other source: it bypassed the tunnel).
+#     direct_{tcp,udp,icmp}{4,6} (any other source: it bypassed the tunnel);
+#     DNS to the provider's resolver as dns_tunnel and dns_direct.
 #   - lan counts lan_{tcp,udp,icmp}; server counts srv_tunnel (packets out of
 #     the tunnel towards the public hosts).
 #
@@ -41,8 +47,10 @@
 #                              bpffs, namespaces, temp dir
 #   bed_vpn|bed_inet|bed_srv|bed_lan|bed_fwd CMD...   run CMD in that namespace
 #                              (nsenter --net: keeps our mounts)
-#   bed_consumer CMD...        run CMD in the consumer cgroup, in vpn's netns
+#   bed_consumer CMD...        run CMD in the consumer cgroup, in vpn's netns,
+#                              with Docker's default capabilities (NET_RAW, no NET_ADMIN)
 #   bed_ksctl ARGS...          ksctl in vpn via nsenter, pins in the bed's bpffs
+#   bed_ksctl_up ARGS...       ksctl up --config (the bed's wg0.conf) ARGS...
 #   bed_ksctl_private ARGS...  ksctl in vpn via `ip netns exec` (private mount
 #                              namespace: its pins die with it)
 #   bed_tunnel_up [--no-wait] [CONF]   wg-quick up (the bed's wg0.conf by default),
@@ -63,6 +71,9 @@
 #   bed_client_conf ADDRESS_LINE   print a client wg-quick config with that
 #                              [Interface] address line (for broken configs)
 #   bed_veth NS_A NAME_A NS_B NAME_B, bed_addr NS DEV ADDR...   more links
+#   bed_phone_create           the phone namespace and vpn's server tunnel config
+#                              (BED_SRV_CONF, wg1, ListenPort 51821); bed_phone_up
+#                              brings wg1 up in vpn and the phone's tunnel up
 #   bed_kill_pids PID...       TERM, then KILL what is still there after 3 s
 #   wait_for SECONDS CMD...    poll CMD until it succeeds
 #
@@ -70,7 +81,9 @@
 #   BED_VPN BED_INET BED_SERVER BED_LAN BED_FWD (namespace names),
 #   BED_TUNNEL (wg0) BED_WG_CONF BED_ENDPOINT BED_WG_PORT BED_GW_MAC,
 #   PUB4 PUB4_ALT PUB6 PUB6_ALT LAN_HOST VPN_ETH4 VPN_ETH6 GW4 GW6 SRV4 SRV6
-#   TUN_SRV4 TUN_CLI4 TUN_SRV6 TUN_CLI6 LAN_GW FWD_HOST FWD_GW BED_SRV_IF.
+#   TUN_SRV4 TUN_CLI4 TUN_SRV6 TUN_CLI6 LAN_GW FWD_HOST FWD_GW BED_SRV_IF,
+#   PROVIDER_DNS; after bed_phone_create BED_PHONE BED_SRV_CONF PHONE_HOST
+#   PHONE_TUN VPN_SRV_TUN VPN_SRV_PORT.
 # Env: KSCTL (the binary; default build/test/ksctl), BED_QUIET=1.
 # Helpers beside it: responder.py (TCP/UDP answers). Needs root, iproute2,
 # nftables, socat, tcpdump, iputils-ping, wireguard-tools, wireguard-go,
@@ -98,6 +111,11 @@ LAN_HOST=192.168.77.2
 LAN_GW=192.168.77.1
 FWD_HOST=192.168.78.2
 FWD_GW=192.168.78.1
+PROVIDER_DNS=10.64.0.1
+PHONE_HOST=198.18.9.2
+PHONE_TUN=10.13.13.2
+VPN_SRV_TUN=10.13.13.1
+VPN_SRV_PORT=51821
 BED_TUNNEL=wg0
 BED_WG_PORT=51820
 BED_ENDPOINT=$SRV4:$BED_WG_PORT
@@ -113,22 +131,31 @@ bed_fwd() { nsenter --net="/run/netns/$BED_FWD" "$@"; }
 # wireguard-go keeps its control socket in /var/run/wireguard, shared by
 # every namespace: give the bed its own folder there, in a private mount
 # namespace, so that our wg0 never meets another run's wg0.
+# wg-quick hands a DNS line to resolvconf: the bed's stand-in accepts it.
 bed_wg_in() {
 	local ns=$1; shift
-	unshare --mount --propagation private -- sh -c \
+	PATH=$BED_DIR/bin:$PATH unshare --mount --propagation private -- sh -c \
 		'mount --bind "$1" /run/wireguard && shift && exec "$@"' \
 		_ "$BED_DIR/wgrun" nsenter --net="/run/netns/$ns" "$@"
 }
 bed_wg() { bed_wg_in "$BED_VPN" "$@"; }
 
 bed_ksctl() { bed_vpn "$KSCTL" "$@" --pin-dir "$BED_PIN_DIR"; }
+bed_ksctl_up() { bed_ksctl up --config "$BED_WG_CONF" "$@"; }
 bed_ksctl_private() { ip netns exec "$BED_VPN" "$KSCTL" "$@"; }
 
+# Docker's default capability set (CapEff 00000000a80425fb): what a joined
+# container's root holds, NET_RAW included, NET_ADMIN not.
+BED_DOCKER_CAPS=chown,dac_override,fowner,fsetid,kill,setgid,setuid,setpcap,net_bind_service,net_raw,sys_chroot,mknod,audit_write,setfcap
+BED_DOCKER_CAPEFF=00000000a80425fb
+
 # The consumer: a shell moves itself into the bed's cgroup, then becomes
-# CMD inside vpn's network namespace.
+# CMD inside vpn's network namespace, as root with exactly Docker's default
+# capabilities (a joined container; `network_mode: service:wireguard`).
 bed_consumer() {
-	bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net="$@"' \
-		_ "$BED_CGROUP" "/run/netns/$BED_VPN" "$@"
+	bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec nsenter --net="$1" \
+		setpriv --inh-caps=-all --ambient-caps=-all --bounding-set="-all,+${2//,/,+}" -- "${@:3}"' \
+		_ "$BED_CGROUP" "/run/netns/$BED_VPN" "$BED_DOCKER_CAPS" "$@"
 }
 
 bed_cgroup2_root() {
@@ -157,6 +184,8 @@ bed_create() {
 	BED_DIR=$(mktemp -d "/tmp/ksbed-$BED_SFX.XXXXXX")
 	BED_VPN=ksbed-vpn-$BED_SFX BED_INET=ksbed-inet-$BED_SFX BED_SERVER=ksbed-srv-$BED_SFX
 	BED_LAN=ksbed-lan-$BED_SFX BED_FWD=ksbed-fwd-$BED_SFX
+	# Made on demand (bed_phone_create), possibly in a subshell: named here so that bed_destroy finds it.
+	BED_PHONE=ksbed-phone-$BED_SFX
 	BED_SRV_IF=wgsrv$BED_SFX
 	BED_PIN_DIR=$BED_DIR/bpffs
 	BED_CGROUP=$(bed_cgroup2_root)/ksbed-$BED_SFX
@@ -181,7 +210,9 @@ bed_make_namespaces() {
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
 	done
-	mkdir -p "$BED_DIR/wgrun" /run/wireguard "$BED_PIN_DIR"
+	mkdir -p "$BED_DIR/wgrun" /run/wireguard "$BED_PIN_DIR" "$BED_DIR/bin"
+	printf '#!/bin/sh\ncat >/dev/null\n' > "$BED_DIR/bin/resolvconf"
+	chmod 755 "$BED_DIR/bin/resolvconf"
 	mount -t bpf bpf "$BED_PIN_DIR" || return 1
 	mkdir "$BED_CGROUP" || return 1
 }
@@ -200,7 +231,7 @@ bed_make_links() {
 	bed_addr "$BED_INET" v-vpn "$GW4/24" "$GW6/64"
 	bed_addr "$BED_INET" v-srv 198.18.1.1/24 2001:db8:19::1/64
 	bed_addr "$BED_SERVER" eth0 "$SRV4/24" "$SRV6/64"
-	bed_addr "$BED_INET" lo "$PUB4/32" "$PUB4_ALT/32" "$PUB6/128" "$PUB6_ALT/128"
+	bed_addr "$BED_INET" lo "$PUB4/32" "$PUB4_ALT/32" "$PUB6/128" "$PUB6_ALT/128" "$PROVIDER_DNS/32"
 	bed_addr "$BED_VPN" lan0 "$LAN_GW/24"
 	bed_addr "$BED_LAN" eth0 "$LAN_HOST/24"
 	bed_addr "$BED_VPN" fwd0 "$FWD_GW/24"
@@ -238,6 +269,9 @@ bed_make_observers() {
 			done
 		done
 	done
+	counters+="counter dns_tunnel {}"$'\n'"counter dns_direct {}"$'\n'
+	rules+="ip daddr $PROVIDER_DNS th dport 53 ip saddr $SRV4 counter name dns_tunnel accept"$'\n'
+	rules+="ip daddr $PROVIDER_DNS th dport 53 counter name dns_direct accept"$'\n'
 	for fam in 4 6; do
 		if [ $fam = 4 ]; then dst="ip daddr { $PUB4, $PUB4_ALT }"; else dst="ip6 daddr { $PUB6, $PUB6_ALT }"; fi
 		for proto in tcp udp icmp; do
@@ -264,9 +298,11 @@ bed_make_observers() {
 		chain from_vpn { type filter hook ingress device "v-vpn" priority 0; policy accept;
 			ether type arp accept
 			ip daddr $SRV4 udp dport $BED_WG_PORT accept
+			# vpn's own WireGuard server answering the phone.
+			ip daddr $PHONE_HOST udp sport $VPN_SRV_PORT accept
 			# Link-local stays on the link: never the internet.
 			ip6 daddr fe80::/10 accept
-			icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } ip6 hoplimit 255 accept
+			ip6 daddr ff02::/16 accept
 			counter name leak
 		}
 	}
@@ -285,7 +321,7 @@ bed_make_observers() {
 	EOF
 	# What leaked, for the failure messages.
 	bed_inet tcpdump -l -n -Q in -i v-vpn \
-		"not arp and not (udp and dst host $SRV4 and dst port $BED_WG_PORT) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137) and not dst net fe80::/10" \
+		"not arp and not (udp and dst host $SRV4 and dst port $BED_WG_PORT) and not (udp and dst host $PHONE_HOST and src port $VPN_SRV_PORT) and not dst net fe80::/10 and not dst net ff02::/16" \
 		> "$BED_DIR/leak.txt" 2> "$BED_DIR/tcpdump.err" &
 	wait_for 10 grep -q 'listening on' "$BED_DIR/tcpdump.err" || { cat "$BED_DIR/tcpdump.err" >&2; return 1; }
 }
@@ -298,7 +334,9 @@ bed_make_listeners() {
 	done
 	bed_lan python3 "$BED_LIB/responder.py" udp "$LAN_HOST" 53 'lan dns answer' </dev/null >/dev/null 2>&1 &
 	bed_lan python3 "$BED_LIB/responder.py" tcp "$LAN_HOST" 80 'hello from the lan' </dev/null >/dev/null 2>&1 &
-	wait_for 10 bed_listening "$BED_INET" 8 && wait_for 10 bed_listening "$BED_LAN" 2
+	bed_inet python3 "$BED_LIB/responder.py" udp "$PROVIDER_DNS" 53 'provider dns answer' </dev/null >/dev/null 2>&1 &
+	bed_inet python3 "$BED_LIB/responder.py" tcp "$PROVIDER_DNS" 53 'provider dns answer' </dev/null >/dev/null 2>&1 &
+	wait_for 10 bed_listening "$BED_INET" 10 && wait_for 10 bed_listening "$BED_LAN" 2
 }
 
 # bed_listening NS N: at least N TCP listeners and UDP sockets are up in NS.
@@ -349,12 +387,13 @@ bed_make_client_conf() {
 }
 
 # bed_client_conf ADDRESS_LINE: the client's configuration, as a provider
-# hands it out (no DNS line: resolvconf is not part of the bed).
+# hands it out, with the provider's resolver (the reference article's).
 bed_client_conf() {
 	cat <<-EOF
 	[Interface]
 	PrivateKey = $(cat "$BED_DIR/client.key")
 	$1
+	DNS = $PROVIDER_DNS
 	[Peer]
 	PublicKey = $(cat "$BED_DIR/server.pub")
 	AllowedIPs = 0.0.0.0/0, ::/0
@@ -365,6 +404,63 @@ bed_client_conf() {
 bed_make_host_side() {
 	BED_GW_MAC=$(ip -n "$BED_INET" -br link show v-vpn | awk '{ print $3 }')
 	[ -n "$BED_GW_MAC" ]
+}
+
+# A phone on the internet side and, in vpn, the configuration of a WireGuard
+# server for it (wg1), as linuxserver/wireguard generates one in server mode.
+bed_phone_create() {
+	[ ! -e "/run/netns/$BED_PHONE" ] || return 0
+	ip netns add "$BED_PHONE" && ip -n "$BED_PHONE" link set lo up || return 1
+	ip netns exec "$BED_PHONE" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	bed_veth "$BED_PHONE" eth0 "$BED_INET" v-phone
+	bed_addr "$BED_PHONE" eth0 "$PHONE_HOST/24" && bed_addr "$BED_INET" v-phone 198.18.9.1/24 || return 1
+	ip -n "$BED_PHONE" route add default via 198.18.9.1
+	umask 077
+	wg genkey > "$BED_DIR/vpnsrv.key" && wg pubkey < "$BED_DIR/vpnsrv.key" > "$BED_DIR/vpnsrv.pub" &&
+		wg genkey > "$BED_DIR/phone.key" && wg pubkey < "$BED_DIR/phone.key" > "$BED_DIR/phone.pub" &&
+		wg genpsk > "$BED_DIR/phone.psk" || return 1
+	mkdir -p "$BED_DIR/vpnsrv" "$BED_DIR/phone"
+	BED_SRV_CONF=$BED_DIR/vpnsrv/wg1.conf
+	cat > "$BED_SRV_CONF" <<-EOF
+	[Interface]
+	Address = $VPN_SRV_TUN
+	ListenPort = $VPN_SRV_PORT
+	PrivateKey = $(cat "$BED_DIR/vpnsrv.key")
+	PostUp = iptables -A FORWARD -i %i -j ACCEPT; iptables -A FORWARD -o %i -j ACCEPT; iptables -t nat -A POSTROUTING -o eth+ -j MASQUERADE
+	PostDown = iptables -D FORWARD -i %i -j ACCEPT; iptables -D FORWARD -o %i -j ACCEPT; iptables -t nat -D POSTROUTING -o eth+ -j MASQUERADE
+
+	[Peer]
+	# peer_phone
+	PublicKey = $(cat "$BED_DIR/phone.pub")
+	PresharedKey = $(cat "$BED_DIR/phone.psk")
+	AllowedIPs = $PHONE_TUN/32
+	EOF
+	cat > "$BED_DIR/phone/wgp.conf" <<-EOF
+	[Interface]
+	Address = $PHONE_TUN/32
+	PrivateKey = $(cat "$BED_DIR/phone.key")
+	[Peer]
+	PublicKey = $(cat "$BED_DIR/vpnsrv.pub")
+	PresharedKey = $(cat "$BED_DIR/phone.psk")
+	AllowedIPs = $VPN_SRV_TUN/32
+	Endpoint = $VPN_ETH4:$VPN_SRV_PORT
+	PersistentKeepalive = 25
+	EOF
+	umask 022
+}
+
+# vpn's server tunnel and the phone's tunnel to it.
+bed_phone_up() {
+	WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go bed_wg wg-quick up "$BED_SRV_CONF" >"$BED_DIR/wg1-up.log" 2>&1 ||
+		{ cat "$BED_DIR/wg1-up.log" >&2; return 1; }
+	WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go bed_wg_in "$BED_PHONE" wg-quick up "$BED_DIR/phone/wgp.conf" \
+		>"$BED_DIR/phone-up.log" 2>&1 || { cat "$BED_DIR/phone-up.log" >&2; return 1; }
+}
+
+bed_phone_down() {
+	bed_wg_in "$BED_PHONE" wg-quick down "$BED_DIR/phone/wgp.conf" >/dev/null 2>&1
+	bed_wg wg-quick down "$BED_SRV_CONF" >/dev/null 2>&1
+	wait_for 10 bed_no_wireguard_go "$BED_PHONE" && wait_for 10 bed_no_wireguard_go "$BED_VPN" wg1
 }
 
 bed_tunnel_up() {
@@ -384,13 +480,16 @@ bed_tunnel_wait() {
 bed_tunnel_down() {
 	bed_wg wg-quick down "$BED_WG_CONF" >"$BED_DIR/wg-down.log" 2>&1 ||
 		{ cat "$BED_DIR/wg-down.log" >&2; return 1; }
-	wait_for 10 bed_no_wireguard_go "$BED_VPN"
+	wait_for 10 bed_no_wireguard_go "$BED_VPN" "$BED_TUNNEL"
 }
 
+# bed_no_wireguard_go NS [IFNAME]: no wireguard-go (for IFNAME) runs in NS.
 bed_no_wireguard_go() {
 	local pid
 	for pid in $(ip netns pids "$1"); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = wireguard-go ] && return 1
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = wireguard-go ] || continue
+		[ -z "${2:-}" ] || tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qw -- "$2" || continue
+		return 1
 	done
 	return 0
 }
@@ -484,7 +583,7 @@ bed_pid_gone() {
 bed_destroy() {
 	[ "${BED_CREATED:-0}" = 1 ] || return 0
 	local ns
-	for ns in "$BED_VPN" "$BED_INET" "$BED_SERVER" "$BED_LAN" "$BED_FWD"; do
+	for ns in "$BED_VPN" "$BED_INET" "$BED_SERVER" "$BED_LAN" "$BED_FWD" "$BED_PHONE"; do
 		[ -e "/run/netns/$ns" ] || continue
 		# shellcheck disable=SC2046 # one PID a word
 		bed_kill_pids $(ip netns pids "$ns" 2>/dev/null)
@@ -494,7 +593,7 @@ bed_destroy() {
 		bed_kill_pids $(cat "$BED_CGROUP/cgroup.procs" 2>/dev/null)
 		rmdir "$BED_CGROUP" 2>/dev/null || true
 	fi
-	for ns in "$BED_VPN" "$BED_INET" "$BED_SERVER" "$BED_LAN" "$BED_FWD"; do
+	for ns in "$BED_VPN" "$BED_INET" "$BED_SERVER" "$BED_LAN" "$BED_FWD" "$BED_PHONE"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 	done
 	mountpoint -q "$BED_PIN_DIR" 2>/dev/null && umount "$BED_PIN_DIR"
