@@ -7,7 +7,8 @@
 //  - its healthcheck runs the mounted ksctl with `status -q`, the init
 //    script is mounted in /custom-cont-init.d, and ksctl-init's default
 //    KS_BIN is where ksctl is mounted;
-//  - every consumer (network_mode: service:X) waits for X to be healthy;
+//  - every consumer (network_mode: service:X) waits for X to be healthy and
+//    drops NET_RAW;
 //  - every ${VAR} without a default is set in .env.example.
 // Usage: node compose-check.mjs REPO_ROOT [COMPOSE_FILE]   Exit 0 or 1.
 import { readFileSync, existsSync } from 'node:fs';
@@ -99,6 +100,8 @@ for (const [name, svc] of Object.entries(services)) {
 	check(m[1] === 'service' && dep?.condition === 'service_healthy',
 		`${name}: network_mode ${svc.network_mode} waits for ${m[2]} to be healthy`);
 	check(ks.some(([n]) => n === m[2]), `${name}: joins the kill switch service's network namespace`);
+	check((svc.cap_drop ?? []).some((c) => /^(CAP_)?(NET_RAW|ALL)$/.test(c)) && !(svc.cap_add ?? []).length,
+		`${name}: drops NET_RAW and adds nothing (NET_RAW forges marks and opens packet sockets)`);
 }
 
 // ${VAR} without :- or - default must be in .env.example.

@@ -134,7 +134,7 @@ test_no_bpffs() {
 	reset_vpn || die "reset"
 	expect_leaks_without_kill_switch
 	local out
-	out=$(as_container "$DIST" up 2>&1) || die "ksctl up failed as a container: $out"
+	out=$(as_container "$DIST" up --config "$BED_WG_CONF" 2>&1) || die "ksctl up failed as a container: $out"
 	echo "$out"
 	echo "$out" | grep -q 'not pinned' || die "expected an unpinned kill switch (no bpffs, no SYS_ADMIN)"
 	as_container "$DIST" status -q || die "status -q is not 0 as a container"
@@ -158,7 +158,7 @@ test_bpffs_volume() {
 	reset_vpn || die "reset"
 	expect_leaks_without_kill_switch
 	local out before after
-	out=$(as_container --bpffs "$DIST" up 2>&1) || die "ksctl up failed: $out"
+	out=$(as_container --bpffs "$DIST" up --config "$BED_WG_CONF" 2>&1) || die "ksctl up failed: $out"
 	echo "$out"
 	echo "$out" | grep -q 'state pinned in /sys/fs/bpf/ksctl' || die "expected pins in /sys/fs/bpf/ksctl"
 	as_container --bpffs "$DIST" status -q || die "status -q is not 0"
@@ -192,7 +192,7 @@ run_init() {
 	while [ "${1:-}" = --bpffs ] || [ "${1:-}" = --caps ]; do
 		if [ "$1" = --caps ]; then opts+=("$1" "$2"); shift 2; else opts+=("$1"); shift; fi
 	done
-	as_container "${opts[@]}" env KS_BIN="$DIST" "$@" ${INIT_SHELL:-dash} "$INIT"
+	as_container "${opts[@]}" env KS_BIN="$DIST" KS_CONFIG="$BED_WG_CONF" "$@" ${INIT_SHELL:-dash} "$INIT"
 }
 
 test_init_then_wg_then_consumers() {
@@ -281,9 +281,11 @@ test_init_rejects_bad_settings() {
 	a bad fwmark|KS_FWMARK=bogus|'bogus'
 	a bad prefix|KS_ALLOW=10.0.0.0/8,300.1.2.3/8|300.1.2.3/8
 	a bad failure mode|KS_ON_FAILURE=maybe|maybe
+	a prefix as a resolver|KS_LAN_DNS=192.168.77.0/24|192.168.77.0/24
+	a missing configuration|KS_CONFIG=/nonexistent/wg0.conf|/nonexistent/wg0.conf
 	EOF
 	if bed_vpn "$DIST" status -q; then die "something was put in force by a rejected setting"; fi
-	proved "missing KS_BIN, bad KS_FWMARK, KS_ALLOW, KS_ON_FAILURE: exit 1, each message names the bad value, nothing in force"
+	proved "missing KS_BIN, bad KS_FWMARK, KS_ALLOW, KS_ON_FAILURE, KS_LAN_DNS, KS_CONFIG: exit 1, each message names the bad value, nothing in force"
 }
 
 # ---------------------------------------------------------------------------

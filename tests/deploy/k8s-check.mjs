@@ -6,7 +6,8 @@
 //    plain init container that runs to completion);
 //  - the pod is ready only while `ksctl status -q` passes;
 //  - ksctl gets NET_ADMIN and BPF and nothing else; no container is
-//    privileged or gets SYS_ADMIN;
+//    privileged or gets SYS_ADMIN; the application drops NET_RAW;
+//  - ksctl reads the WireGuard configuration it is given (KS_CONFIG mounted);
 //  - the image recipe copies only files that git holds or `make dist` builds.
 // Usage: node k8s-check.mjs REPO_ROOT [POD_FILE]   Exit 0 or 1.
 import { readFileSync } from 'node:fs';
@@ -48,6 +49,12 @@ for (const c of all) {
 		`${c.name}: not privileged, no SYS_ADMIN`);
 }
 check(!spec.hostNetwork, 'the pod has its own network namespace (no hostNetwork)');
+for (const c of spec.containers ?? [])
+	check((c.securityContext?.capabilities?.drop ?? []).some((x) => /^(CAP_)?(NET_RAW|ALL)$/.test(x)),
+		`${c.name}: drops NET_RAW (it would forge the tunnel's mark and open packet sockets)`);
+const configDir = (first.env ?? []).find((e) => e.name === 'KS_CONFIG')?.value;
+check(configDir && (first.volumeMounts ?? []).some((m) => m.mountPath === configDir),
+	`${first.name}: KS_CONFIG (${configDir}) is a mounted WireGuard configuration`);
 
 // The image that the manifest runs: its COPY sources exist.
 const dockerfile = readFileSync(join(root, 'tools/k8s/Dockerfile'), 'utf8');

@@ -83,8 +83,9 @@ test_compose_promises() {
 	no bpffs volume|s/type: bpf/type: tmpfs/
 	an env var missing from .env.example|s/APP_KEY=\${APP_KEY}/APP_KEY=${APP_SECRET}/
 	a healthcheck other than status -q|s/status, -q\]/status]/
+	a consumer that keeps NET_RAW|/cap_drop:/,/- NET_RAW/d
 	EOF
-	proved "mounted files exist (git or make dist), NET_ADMIN+BPF only, bpffs volume, consumers wait for healthy; 6 broken copies rejected"
+	proved "mounted files exist (git or make dist), NET_ADMIN+BPF only, bpffs volume, consumers wait for healthy and drop NET_RAW; 7 broken copies rejected"
 }
 
 test_k8s_schema() {
@@ -115,8 +116,10 @@ test_k8s_promises() {
 	no startup probe on the ksctl sidecar|0,/startupProbe:/s//livenessProbe:/
 	SYS_ADMIN|s/add: \[NET_ADMIN, BPF\]/add: [NET_ADMIN, BPF, SYS_ADMIN]/
 	no readiness probe|s/readinessProbe:/livenessProbe:/
+	an app that keeps NET_RAW|s/drop: \[NET_RAW\]/drop: []/
+	ksctl without the WireGuard configuration|s|value: /config/wg_confs|value: /nonexistent|
 	EOF
-	proved "ksctl starts first and gates the rest (startupProbe status -q), readiness is status -q, caps NET_ADMIN+BPF only; 3 broken copies rejected"
+	proved "ksctl starts first and gates the rest (startupProbe status -q), readiness is status -q, caps NET_ADMIN+BPF only, the app drops NET_RAW, ksctl reads the mounted config; 5 broken copies rejected"
 }
 
 test_ksctl_init_posix() {
