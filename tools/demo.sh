@@ -52,14 +52,15 @@ bed_create
 say "vpn     the VPN container: eth0 ($VPN_ETH4) to the internet, lan0 to the home LAN"
 say "server  the VPN provider: a real WireGuard peer at $BED_ENDPOINT"
 say "inet    the internet, with a public web server at $PUB4"
-say "lan     a home network host with a DNS server at $LAN_HOST"
+say "lan     a home network host with a web and a DNS server at $LAN_HOST"
 say "The 'consumer' is an app in its own cgroup sharing vpn's network,"
 say "like a container started with network_mode: service:wireguard."
 
 step "Putting the kill switch in force, then bringing the tunnel up"
 say "ksctl goes first: from now on nothing leaves eth0 but the encrypted tunnel,"
-say "ARP/neighbour discovery and private (LAN) destinations."
-show "ksctl up" ks up
+say "ARP/neighbour discovery and private (LAN) destinations. It reads the peer's"
+say "endpoint, the mark and the provider's DNS from the configuration wg-quick will read."
+show "ksctl up --config wg0.conf" ks up --config "$BED_WG_CONF"
 bed_tunnel_up
 ok "wg0 is up, with a handshake with the server at $BED_ENDPOINT."
 show "ksctl status" ks status
@@ -92,18 +93,33 @@ else
 	bad "LEAK: $(direct) packets arrived, $(bed_leaks) frames counted"
 fi
 
+say "The provider's resolver, $PROVIDER_DNS, lies in 10.0.0.0/8, which is allowed for the LAN:"
+show "echo query | socat - UDP:$PROVIDER_DNS:53" udp_ "$PROVIDER_DNS" 53
+if [ "$(bed_count dns_direct)" = 0 ]; then
+	ok "dropped: DNS leaves only through the tunnel (or to a resolver named with --lan-dns)."
+else
+	bad "LEAK: the query reached the resolver outside the tunnel"
+fi
+say "A consumer with Docker's default NET_RAW can put the tunnel's mark on its socket:"
+show "python3 forge.py somark-tcp $PUB4 80 0xca6c" bed_consumer python3 "$TOP/tests/e2e/forge.py" somark-tcp "$PUB4" 80 0xca6c
+if [ "$(direct)" = 0 ]; then
+	ok "dropped: the mark passes only WireGuard's own UDP to the peer's endpoint."
+else
+	bad "LEAK: the marked connection reached $PUB4"
+fi
+
 step "The home LAN still works"
-show "echo query | socat - UDP:$LAN_HOST:53" udp_ "$LAN_HOST" 53
-say "(a DNS query to the LAN's server: private destinations are allowed)"
+show "curl http://$LAN_HOST/" curl_ "http://$LAN_HOST/"
+say "(private destinations are allowed; a LAN DNS server takes --lan-dns $LAN_HOST)"
 
 step "The counters: what ksctl passed and dropped, and why"
 show "ksctl stats" ks stats
-say "pass fwmark: the encrypted WireGuard packets (wg-quick marks them 0xca6c)."
-say "pass link_layer: ARP and IPv6 neighbour discovery, which the tunnel needs."
-say "pass allowlist: the LAN DNS query.  drop ipv4/ipv6: the attempts above,"
-say "the kernel's own IPv6 chatter on eth0 (multicast listener reports), and"
-say "WireGuard's first handshake, sent before wg-quick set the mark (it retried"
-say "5 s later, marked; 'FwMark = 51820' in wg0.conf avoids that wait)."
+say "pass endpoint: the encrypted WireGuard packets to $BED_ENDPOINT, with wg-quick's mark."
+say "pass link_layer: ARP, IPv6 neighbour discovery and multicast listener reports."
+say "pass allowlist: the LAN web page.  drop fwmark_other: the forged mark."
+say "drop dns: the query to the provider's resolver.  drop ipv4/ipv6: the attempts"
+say "above, and WireGuard's first handshake, sent before wg-quick set the mark (it"
+say "retried 5 s later, marked; 'FwMark = 51820' in wg0.conf avoids that wait)."
 
 step "The tunnel comes back: no need to touch ksctl"
 bed_tunnel_up

@@ -70,7 +70,7 @@ engine_start() {
 	engine_fetch || return 1
 	ENGINE_DIR=$(mktemp -d /tmp/ksctl-engine.XXXXXX)
 	mkdir -p "$ENGINE_DIR/data" "$ENGINE_DIR/exec" "$ENGINE_DIR/config/cli-plugins"
-	echo '{}' > "$ENGINE_DIR/daemon.json"
+	echo "${ENGINE_DAEMON_JSON:-\{\}}" > "$ENGINE_DIR/daemon.json"
 	ln -s "$ENGINE_ROOT/usr/libexec/docker/cli-plugins/docker-compose" "$ENGINE_DIR/config/cli-plugins/"
 	[ -d /var/run/docker ] || ENGINE_MADE_RUNDIR=1
 	export PATH=$ENGINE_ROOT/usr/bin:$ENGINE_ROOT/usr/sbin:$PATH

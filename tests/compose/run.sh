@@ -43,7 +43,7 @@ trap 'exit 130' INT TERM
 # docker compose as a user runs it, plus our two files; the KS_* settings
 # come from our env file only, never from the caller's environment.
 dc() {
-	env -u KS_TUNNEL -u KS_FWMARK -u KS_ALLOW -u KS_ON_FAILURE -u KS_PIN_DIR \
+	env -u KS_CONFIG -u KS_TUNNEL -u KS_FWMARK -u KS_ALLOW -u KS_LAN_DNS -u KS_ON_FAILURE -u KS_PIN_DIR \
 		docker compose --project-directory "$KS_TOP" --env-file "${DC_ENV:-$RUN/env}" \
 		-f "$KS_TOP/compose.example.yaml" -f "$HERE/override.yaml" -f "$HERE/testbed.yaml" "$@"
 }
@@ -191,7 +191,12 @@ test_up() {
 	wait_until 60 is_healthy watcher || die "watcher not listening"
 	wait_until 60 is_healthy public || die "public host not listening"
 	ks status
-	proved "compose up: wireguard healthy (ksctl status -q), consumer running, test bed listening"
+	# The consumer drops NET_RAW (cap_drop): bit 13 of its effective set is clear.
+	local eff
+	eff=$(on speedtest-tracker awk '/^CapEff/ { print $2 }' /proc/self/status)
+	(( (0x$eff >> 13 & 1) == 0 )) || die "the consumer holds NET_RAW: CapEff $eff"
+	ks status | grep -q "tunnel wg0: mark 0xca6c.*endpoint 198.18.10.3:51820" || die "ksctl did not read wg0.conf: $(ks status)"
+	proved "compose up: wireguard healthy (ksctl status -q, endpoint from /config/wg_confs/wg0.conf), consumer running without NET_RAW (CapEff $eff), test bed listening"
 }
 
 # The consumer started after the first healthy `ksctl status -q`, and its
@@ -234,8 +239,8 @@ test_stats() {
 	local before after fw prom
 	grep -q 'in force' <<< "$(ks status)" || die "status does not say 'in force'"
 	before=$(counter drop ipv4 packets)
-	fw=$(counter pass fwmark packets)
-	((fw > 0)) || die "pass/fwmark is $fw after tunnel traffic"
+	fw=$(counter pass endpoint packets)
+	((fw > 0)) || die "pass/endpoint is $fw after tunnel traffic"
 	# The uplink network is not on the allowlist: the watcher is not reachable.
 	probe "$WATCHER" "lan-$$" 41100
 	after=$(counter drop ipv4 packets)
@@ -246,7 +251,7 @@ test_stats() {
 	grep -qE '^ksctl_packets_total\{verdict="drop",reason="ipv4"\} [0-9]+$' <<< "$prom" ||
 		die "no ksctl_packets_total drop/ipv4 line in --prometheus"
 	ks stats
-	proved "stats inside the container (pins in the bpffs volume): pass/fwmark $fw, drop/ipv4 $before -> $after for 3 probes; prometheus ok"
+	proved "stats inside the container (pins in the bpffs volume): pass/endpoint $fw, drop/ipv4 $before -> $after for 3 probes; prometheus ok"
 }
 
 # The tunnel goes down with the ISP's default route present: the consumer's
@@ -260,7 +265,7 @@ restore_tunnel() {
 }
 
 test_tunnel_down() {
-	local vpn_ip before after leaked ctl ctl_filter
+	local vpn_ip before after leaked ctl ctl_filter dns_before dns_after embedded
 	trap restore_tunnel EXIT
 	vpn_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(cid wireguard)")
 	# Internal networks have no default route; a real uplink has one.
@@ -269,15 +274,27 @@ test_tunnel_down() {
 	on wireguard sh -c '! ip link show wg0' || die "wg0 still exists"
 	capture_start down watcher
 	before=$(counter drop ipv4 packets)
+	dns_before=$(counter drop dns packets)
 	probe "$PUBLIC" "blk-$$" 42001
 	probe "$WATCHER" "blk2-$$" 42002
+	# A name through Docker's embedded DNS (127.0.0.11): the engine's upstream is the watcher.
+	on speedtest-tracker getent hosts "dnsblk$$.example" || true
+	on speedtest-tracker sh -c "echo q | socat -T1 - UDP4:$WATCHER:53" || true
 	after=$(counter drop ipv4 packets)
+	dns_after=$(counter drop dns packets)
 	ks down
 	probe "$PUBLIC" "ctl-$$" 42011
 	probe "$WATCHER" "ctl2-$$" 42012
 	wait_until 10 received watcher udp "ctl-$$" || die "positive control: UDP did not reach the watcher with ksctl down"
 	wait_until 10 received watcher tcp "ctl-$$" || die "positive control: TCP did not reach the watcher with ksctl down"
 	wait_until 10 received watcher udp "ctl2-$$" || die "positive control: UDP did not reach the uplink host with ksctl down"
+	on speedtest-tracker getent hosts "dnsctl$$.example" || true
+	if wait_until 5 grep -aq "dnsctl$$" "$RUN/log/watcher/dns"; then
+		embedded="Docker's embedded DNS forwards from the container's namespace: without ksctl the name reached the ISP's resolver"
+	else
+		embedded="Docker's embedded DNS did not forward the name (internal network): nothing reached the ISP's resolver even without ksctl"
+	fi
+	echo "$embedded"
 	# The control phase was sent last: once the capture holds it, it holds
 	# whatever of the blocked phase got through.
 	ctl_filter="src host $vpn_ip and (port 42011 or port 42012 or ip[2:2] == 139 or ip[2:2] == 140)"
@@ -290,13 +307,15 @@ test_tunnel_down() {
 	if received watcher tcp "blk-$$"; then die "TCP leaked to the watcher with the tunnel down"; fi
 	if received watcher udp "blk2-$$"; then die "UDP leaked to the uplink host with the tunnel down"; fi
 	if received public udp "blk-$$"; then die "a probe reached the public host with the tunnel down"; fi
+	if grep -aq "dnsblk$$" "$RUN/log/watcher/dns" 2>/dev/null; then die "a DNS query left outside the tunnel"; fi
+	((dns_after > dns_before)) || die "drop/dns did not rise for the DNS query to the uplink resolver"
 	((leaked == 0)) || die "$leaked packets of the blocked phase arrived at the watcher"
 	((ctl >= 6)) || die "the capture saw only $ctl packets of the control phase"
 	((after >= before + 6)) || die "drop/ipv4 went $before -> $after for 6 blocked probes"
 	restore_tunnel
 	trap - EXIT
 	wait_until 60 on speedtest-tracker ping -n -c 1 -W 1 "$PUBLIC" || die "the tunnel did not come back"
-	proved "tunnel down: 0 packets at the far side (drop/ipv4 +$((after - before))); same probes with ksctl down: $ctl packets arrived"
+	proved "tunnel down: 0 packets at the far side (drop/ipv4 +$((after - before)), drop/dns +$((dns_after - dns_before))); same probes with ksctl down: $ctl packets arrived; $embedded"
 }
 
 # Pins keep programs loaded while any copy of the bpffs volume's mount lives,
@@ -430,6 +449,8 @@ critical() {
 
 main() {
 	critical compose_prerequisites prerequisites
+	# The watcher plays the ISP's resolver, the upstream of Docker's embedded DNS.
+	export ENGINE_DAEMON_JSON="{\"dns\": [\"$WATCHER\"]}"
 	image_rootfs > "$KS_LOGDIR/rootfs.log" 2>&1 && engine_start > "$KS_LOGDIR/engine.log" 2>&1 ||
 		{ echo "[compose_engine] FAIL  engine or image did not come up"; sed 's/^/    /' "$KS_LOGDIR"/rootfs.log "$KS_LOGDIR"/engine.log | tail -n 40; exit 1; }
 	critical compose_engine_image test_engine_and_image
