@@ -93,11 +93,51 @@ static void unit_json_writer(void)
 	free(text);
 }
 
+/* The document for one string value, as the writer prints it. */
+static char *json_of(const char *value)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	struct json j;
+
+	json_begin(&j, out);
+	json_string(&j, NULL, value);
+	json_finish(&j);
+	fclose(out);
+	return text;
+}
+
+static void expect_json_string(const char *value, const char *want)
+{
+	char *got = json_of(value);
+
+	CHECK(!strcmp(got, want), "got %s, want %s", got, want);
+	free(got);
+}
+
+static void unit_json_utf8(void)
+{
+	/* UTF-8 passes as it is: 2, 3 and 4 bytes, the last code point. */
+	expect_json_string("wg\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf",
+			   "\"wg\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf\"\n");
+	/* Each byte that is not part of a character becomes U+FFFD. */
+	expect_json_string("wg\xff" "0", "\"wg\\ufffd0\"\n");
+	expect_json_string("\xc0\xaf", "\"\\ufffd\\ufffd\"\n"); /* overlong '/' */
+	expect_json_string("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"\n"); /* overlong, 3 bytes */
+	expect_json_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"\n"); /* surrogate U+D800 */
+	expect_json_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"\n"); /* above U+10FFFF */
+	expect_json_string("\xe2\x82", "\"\\ufffd\\ufffd\"\n"); /* cut short by the end */
+	expect_json_string("\xe2\x82\"", "\"\\ufffd\\ufffd\\\"\"\n"); /* cut short by a quote */
+	expect_json_string("\x80" "a", "\"\\ufffda\"\n"); /* a lone continuation byte */
+}
+
 int main(void)
 {
 	RUN(unit_stats_json, "stats --json has every reason under its verdict, exact figures");
 	RUN(unit_stats_prometheus, "Prometheus text: HELP/TYPE and one sample per reason and metric");
 	RUN(unit_stats_table, "the table lists every reason");
 	RUN(unit_json_writer, "JSON writer: commas, nesting, escaping");
+	RUN(unit_json_utf8, "JSON writer: UTF-8 kept, every byte of invalid UTF-8 written as \\ufffd");
 	return check_failed_tests ? 1 : 0;
 }
