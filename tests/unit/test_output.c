@@ -93,27 +93,32 @@ static void unit_json_writer(void)
 	free(text);
 }
 
-/* The document for one string value, as the writer prints it. */
-static char *json_of(const char *value)
+/* One string value as a whole JSON document. */
+static void json_document(FILE *out, const char *value)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
 	struct json j;
 
 	json_begin(&j, out);
 	json_string(&j, NULL, value);
 	json_finish(&j);
+}
+
+/* What @print writes for @value must be @want. */
+static void expect_printed(void (*print)(FILE *, const char *), const char *value, const char *want)
+{
+	char *got = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&got, &size);
+
+	print(out, value);
 	fclose(out);
-	return text;
+	CHECK(!strcmp(got, want), "got %s, want %s", got, want);
+	free(got);
 }
 
 static void expect_json_string(const char *value, const char *want)
 {
-	char *got = json_of(value);
-
-	CHECK(!strcmp(got, want), "got %s, want %s", got, want);
-	free(got);
+	expect_printed(json_document, value, want);
 }
 
 static void unit_json_utf8(void)
@@ -132,6 +137,19 @@ static void unit_json_utf8(void)
 	expect_json_string("\x80" "a", "\"\\ufffda\"\n"); /* a lone continuation byte */
 }
 
+static void unit_prometheus_label(void)
+{
+	expect_printed(prometheus_label_value, "wg0", "wg0");
+	expect_printed(prometheus_label_value, "", "");
+	/* The three escapes of the text format, and nothing else escaped. */
+	expect_printed(prometheus_label_value, "a\\b\"c\nd", "a\\\\b\\\"c\\nd");
+	expect_printed(prometheus_label_value, "tab\tcr\r{},=", "tab\tcr\r{},=");
+	/* UTF-8 kept; other bytes become the character U+FFFD, as the format has no byte escape. */
+	expect_printed(prometheus_label_value, "wg\xc3\xa9", "wg\xc3\xa9");
+	expect_printed(prometheus_label_value, "wg\xff" "0", "wg\xef\xbf\xbd" "0");
+	expect_printed(prometheus_label_value, "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 int main(void)
 {
 	RUN(unit_stats_json, "stats --json has every reason under its verdict, exact figures");
@@ -139,5 +157,6 @@ int main(void)
 	RUN(unit_stats_table, "the table lists every reason");
 	RUN(unit_json_writer, "JSON writer: commas, nesting, escaping");
 	RUN(unit_json_utf8, "JSON writer: UTF-8 kept, every byte of invalid UTF-8 written as \\ufffd");
+	RUN(unit_prometheus_label, "Prometheus label values: \\\\, \\\" and \\n escaped, invalid UTF-8 as U+FFFD");
 	return check_failed_tests ? 1 : 0;
 }
