@@ -85,4 +85,24 @@ static inline char *fuzz_next_text(const uint8_t **data, size_t *size)
 	return text;
 }
 
+/* The next 8 bytes of the input as a number (fewer at its end). */
+static inline uint64_t fuzz_next_u64(const uint8_t **data, size_t *size)
+{
+	uint64_t value = 0;
+
+	for (int i = 0; i < 8 && *size; i++, (*data)++, (*size)--)
+		value = value << 8 | **data;
+	return value;
+}
+
+/* A memory stream for a writer's output: *text holds it after fclose(). */
+static inline FILE *fuzz_memstream(char **text, size_t *len)
+{
+	FILE *out = open_memstream(text, len);
+
+	if (!out)
+		abort();
+	return out;
+}
+
 #endif

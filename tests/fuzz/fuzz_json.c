@@ -22,15 +22,6 @@ static void want_string(struct tokens *want, char type, const char *s)
 	tokens_add(want, type, utf8 ? s : NULL, strlen(s));
 }
 
-static uint64_t take_uint(const uint8_t **data, size_t *size)
-{
-	uint64_t value = 0;
-
-	for (int i = 0; i < 8 && *size; i++, (*data)++, (*size)--)
-		value = value << 8 | **data;
-	return value;
-}
-
 /* One call of the writer; its tokens go to @want. Returns the new depth. */
 static int write_one(struct json *j, enum op op, const uint8_t **data, size_t *size, char *closers, int depth,
 		     struct tokens *want)
@@ -58,7 +49,7 @@ static int write_one(struct json *j, enum op op, const uint8_t **data, size_t *s
 		free(value);
 		break;
 	case OP_UINT:
-		n = take_uint(data, size);
+		n = fuzz_next_u64(data, size);
 		snprintf(number, sizeof(number), "%" PRIu64, n);
 		tokens_add(want, 'n', number, strlen(number));
 		json_uint(j, key, n);
@@ -97,11 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool written = false;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	FILE *out = fuzz_memstream(&text, &len);
 	struct json j;
 
-	if (!out)
-		abort();
 	json_begin(&j, out);
 	/* One document: stop when its top-level value is complete. */
 	while (size && !(written && depth == 0)) {

@@ -15,15 +15,6 @@ struct seen {
 	size_t samples;
 };
 
-static uint64_t take_uint(const uint8_t **data, size_t *size)
-{
-	uint64_t value = 0;
-
-	for (int i = 0; i < 8 && *size; i++, (*data)++, (*size)--)
-		value = value << 8 | **data;
-	return value;
-}
-
 static void check_sample(const struct prom_sample *s, void *ctx)
 {
 	struct seen *seen = ctx;
@@ -51,13 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct seen seen = { .c = &c };
 	char *text = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	FILE *out = fuzz_memstream(&text, &len);
 
-	if (!out)
-		abort();
 	for (int r = 0; r < KS_REASON_COUNT; r++) {
-		c.by_reason[r].packets = take_uint(&data, &size);
-		c.by_reason[r].bytes = take_uint(&data, &size);
+		c.by_reason[r].packets = fuzz_next_u64(&data, &size);
+		c.by_reason[r].bytes = fuzz_next_u64(&data, &size);
 	}
 	counters_print_prometheus(out, &c);
 	fclose(out);
