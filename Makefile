@@ -14,16 +14,19 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDLIBS := -lbpf -lelf -lz
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS := -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I/usr/include/$(MULTIARCH)
 
 # Debian packages: to build, to test, to benchmark. `make deps` installs the missing ones.
 DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cppcheck clang-tidy
+# libFuzzer and clang's sanitizer runtimes, for the fuzzers (tests/fuzz).
+DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
 	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl
 DEPS_BENCH := iptables nftables iperf3
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
-DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH) $(DEPS_COMPOSE)
+DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_TEST) $(DEPS_BENCH) $(DEPS_COMPOSE)
 
 ifeq ($(V),1)
 Q :=
@@ -41,9 +44,14 @@ TEST_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
 SKEL := $(BUILD)/killswitch.skel.h
+# A fuzzer is tests/fuzz/fuzz_NAME.c with its seeds in tests/fuzz/corpus/NAME/.
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_SECONDS ?= 60
+FUZZ_QUICK_SECONDS ?= 10
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests demo bench dist test-compose install check clean clean-cache
+.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache
 
 all: $(BUILD)/ksctl
 
@@ -94,6 +102,20 @@ $(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
 
+# The fuzzers: clang, libFuzzer and its coverage instrumentation in the library too,
+# so that the fuzzer is guided by the parsers' branches and not only the harness's.
+$(BUILD)/fuzz/obj/%.o: src/%.c $(SKEL) | $(BUILD)/fuzz/obj
+	$(say) CLANG $@
+	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libksctl.a: $(FUZZ_LIB_OBJS)
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libksctl.a
+	$(say) CLANG $@
+	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
+
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
 $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
 	$(say) DIST $@
@@ -101,20 +123,27 @@ $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
 
 dist: $(BUILD)/dist/ksctl
 
-$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/dist:
+$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/fuzz/obj $(BUILD)/dist:
 	$(Q)mkdir -p $@
 
 unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
 
+fuzzers: $(FUZZERS)
+
+# Each fuzzer for FUZZ_SECONDS; `make test` runs them for FUZZ_QUICK_SECONDS.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh tests/fuzz/run.sh
+
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
 TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
-	tests/bench_quick.sh
+	tests/bench_quick.sh tests/fuzz/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory unit-tests dist
+	$(Q)$(MAKE) --no-print-directory unit-tests fuzzers dist
 	$(Q)bash tests/deploy/setup.sh
-	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh $(TEST_SUITES)
+	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_QUICK_SECONDS) bash tests/run.sh $(TEST_SUITES)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -132,6 +161,12 @@ install: $(BUILD)/ksctl
 	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/ksctl
 
 TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
+# Every shell script but tools/ksctl-init, which is checked as POSIX sh. Settings: .shellcheckrc.
+# To do: tests/e2e/leak.sh, tests/e2e/smoke.sh and tests/lib/bed.sh still have findings and
+# are being edited elsewhere: add them back (drop SHELLCHECK_TODO) once they are clean.
+SHELLCHECK_TODO := tests/e2e/leak.sh tests/e2e/smoke.sh tests/lib/bed.sh
+SHELL_SCRIPTS = .ci/run tests/compose/lsio-init $(filter-out $(SHELLCHECK_TODO), \
+	$(shell find tests tools -name node_modules -prune -o -name '*.sh' -print | sort))
 
 check: $(SKEL)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -140,6 +175,8 @@ check: $(SKEL)
 	@# The analyser cannot see that the skeleton's error path frees through libbpf: not in loader.c.
 	clang-tidy --quiet $(filter-out src/loader.c,$(SRCS)) -- $(TIDY_FLAGS)
 	clang-tidy --quiet --checks=-clang-analyzer-unix.Malloc src/loader.c -- $(TIDY_FLAGS)
+	shellcheck -x $(SHELL_SCRIPTS)
+	shellcheck -s sh tools/ksctl-init
 
 clean:
 	rm -rf $(BUILD)
@@ -148,4 +185,4 @@ clean:
 clean-cache:
 	rm -rf /var/cache/ksctl-test
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZERS:=.d)

@@ -73,6 +73,23 @@ void counters_print_json(FILE *out, const struct counters *c)
 	json_finish(&j);
 }
 
+void prometheus_label_value(FILE *out, const char *value)
+{
+	while (*value) {
+		size_t len = utf8_char_len(value);
+
+		if (*value == '\\' || *value == '"')
+			fprintf(out, "\\%c", *value);
+		else if (*value == '\n')
+			fputs("\\n", out);
+		else if (!len)
+			fputs("\xef\xbf\xbd", out); /* U+FFFD: the format has no escape for bytes */
+		else
+			fwrite(value, 1, len, out);
+		value += len ? len : 1;
+	}
+}
+
 static void prometheus_metric(FILE *out, const struct counters *c, const char *name, const char *help,
 			      size_t field)
 {
@@ -80,8 +97,11 @@ static void prometheus_metric(FILE *out, const struct counters *c, const char *n
 	for (int r = 0; r < KS_REASON_COUNT; r++) {
 		const __u64 *value = (const void *)((const char *)&c->by_reason[r] + field);
 
-		fprintf(out, "%s{verdict=\"%s\",reason=\"%s\"} %" PRIu64 "\n", name, ks_reason_verdicts[r],
-			ks_reason_names[r], (uint64_t)*value);
+		fprintf(out, "%s{verdict=\"", name);
+		prometheus_label_value(out, ks_reason_verdicts[r]);
+		fputs("\",reason=\"", out);
+		prometheus_label_value(out, ks_reason_names[r]);
+		fprintf(out, "\"} %" PRIu64 "\n", (uint64_t)*value);
 	}
 }
 

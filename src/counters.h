@@ -22,5 +22,12 @@ int counters_read(int fd, struct counters *out);
 void counters_print_table(FILE *out, const struct counters *c);
 void counters_print_json(FILE *out, const struct counters *c);
 void counters_print_prometheus(FILE *out, const struct counters *c);
+/*
+ * Writes @value for inside the double quotes of a Prometheus label: '\\', '"'
+ * and line feed escaped as the text exposition format says, and each byte that
+ * is not UTF-8, which the format requires, as U+FFFD. For any label value,
+ * interface and tunnel names included.
+ */
+void prometheus_label_value(FILE *out, const char *value);
 
 #endif

@@ -10,18 +10,53 @@ void json_begin(struct json *j, FILE *out)
 	j->has_items[0] = false;
 }
 
+size_t utf8_char_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char low = 0x80, high = 0xbf; /* the second byte's range */
+	size_t len;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		len = 2;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		len = 3;
+		low = u[0] == 0xe0 ? 0xa0 : low; /* overlong below */
+		high = u[0] == 0xed ? 0x9f : high; /* surrogates above */
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		len = 4;
+		low = u[0] == 0xf0 ? 0x90 : low; /* overlong below */
+		high = u[0] == 0xf4 ? 0x8f : high; /* beyond U+10FFFF above */
+	} else {
+		return 0;
+	}
+	/* A NUL fails these tests: nothing is read past the end of the string. */
+	if (u[1] < low || u[1] > high)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* JSON text must be UTF-8 and interface names need not be: each stray byte becomes U+FFFD. */
 static void write_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
+		size_t len = utf8_char_len(s);
 
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
 		else if (c < 0x20)
 			fprintf(out, "\\u%04x", c);
+		else if (!len)
+			fputs("\\ufffd", out);
 		else
-			fputc(c, out);
+			fwrite(s, 1, len, out);
+		s += len ? len : 1;
 	}
 	fputc('"', out);
 }

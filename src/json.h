@@ -27,4 +27,11 @@ void json_bool(struct json *j, const char *key, bool value);
 /* Closes everything still open and ends the line. */
 void json_finish(struct json *j);
 
+/*
+ * The length (1-4) of the UTF-8 character that starts @s, or 0 where none
+ * does (RFC 3629: no overlong forms, surrogates or code points above
+ * U+10FFFF). Strings are written as UTF-8 with it, here and in Prometheus text.
+ */
+size_t utf8_char_len(const char *s);
+
 #endif

@@ -118,9 +118,9 @@ engine_stop() {
 		kill -"$([ $i = 1 ] && echo TERM || echo KILL)" $pids 2>/dev/null || true
 		wait_until 10 eval '[ -z "$(engine_pids)" ]' || true
 	done
-	for m in $(awk -v d="$ENGINE_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+	while read -r m; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-	done
+	done < <(awk -v d="$ENGINE_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
 	[ -z "$(awk -v d="$ENGINE_DIR/" 'index($2, d) == 1' /proc/mounts)" ] && rm -rf "$ENGINE_DIR"
 	if [ -n "$ENGINE_MADE_RUNDIR" ]; then
 		rmdir /var/run/docker/plugins /var/run/docker 2>/dev/null || true

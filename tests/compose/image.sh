@@ -28,9 +28,9 @@ image_patch_wg_quick() {
 # Unmount whatever debootstrap left mounted under its target (on failure).
 image_umount_under() {
 	local dir=$1 m
-	for m in $(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+	while read -r m; do
 		umount -l "$m" 2>/dev/null || true
-	done
+	done < <(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
 }
 
 # image_rootfs: once per cache; a lock keeps two first runs from racing.

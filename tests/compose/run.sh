@@ -30,7 +30,8 @@ ROOT_NET_BEFORE=$(root_net)
 
 cleanup() {
 	local pid
-	for pid in $(cat "$RUN/pids" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+	# The file may not exist yet: its error goes to /dev/null with kill's.
+	while read -r pid; do kill "$pid"; done 2>/dev/null < "$RUN/pids"
 	if [ -n "$ENGINE_DIR" ]; then
 		dc down --timeout 5 --volumes > /dev/null 2>&1
 		engine_stop
@@ -170,9 +171,9 @@ prerequisites() {
 test_engine_and_image() {
 	docker version --format 'engine {{.Server.Version}}'
 	docker compose version
-	image_import ksctl-test/base:r$IMAGE_RECIPE
+	image_import "ksctl-test/base:r$IMAGE_RECIPE"
 	local c
-	c=$(docker create ksctl-test/base:r$IMAGE_RECIPE /init)
+	c=$(docker create "ksctl-test/base:r$IMAGE_RECIPE" /init)
 	docker cp "$HERE/lsio-init" "$c:/init"
 	docker commit -c 'CMD ["/init"]' -c 'ENV WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go' "$c" "$IMAGE"
 	docker rm "$c"

@@ -118,7 +118,7 @@ test_environment_is_a_container() {
 	echo "$out"
 	local eff want
 	eff=$(echo "$out" | awk '/^CapEff/ { print $2 }')
-	want=$(setpriv --bounding-set=-all,"$(echo "$COMPOSE_CAPS" | sed 's/\([^,]*\)/+\1/g')" -- awk '/^CapEff/ { print $2 }' /proc/self/status)
+	want=$(setpriv --bounding-set=-all,"+${COMPOSE_CAPS//,/,+}" -- awk '/^CapEff/ { print $2 }' /proc/self/status)
 	[ "$eff" = "$want" ] || die "effective capabilities $eff, expected $want"
 	# CAP_SYS_ADMIN is bit 21, CAP_BPF 39, CAP_NET_ADMIN 12.
 	(( (0x$eff >> 21 & 1) == 0 && (0x$eff >> 39 & 1) == 1 && (0x$eff >> 12 & 1) == 1 )) || die "capabilities: $eff"
@@ -188,11 +188,12 @@ test_bpffs_volume() {
 # run by INIT_SHELL: linuxserver runs it with bash, Alpine's /bin/sh is
 # busybox ash, Debian's is dash.
 run_init() {
-	local opts=()
+	local opts=() shell
 	while [ "${1:-}" = --bpffs ] || [ "${1:-}" = --caps ]; do
 		if [ "$1" = --caps ]; then opts+=("$1" "$2"); shift 2; else opts+=("$1"); shift; fi
 	done
-	as_container "${opts[@]}" env KS_BIN="$DIST" KS_CONFIG="$BED_WG_CONF" "$@" ${INIT_SHELL:-dash} "$INIT"
+	read -r -a shell <<< "${INIT_SHELL:-dash}"
+	as_container "${opts[@]}" env KS_BIN="$DIST" KS_CONFIG="$BED_WG_CONF" "$@" "${shell[@]}" "$INIT"
 }
 
 test_init_then_wg_then_consumers() {

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The small bed: two fresh network namespaces joined by a veth pair, no tunnel.
 #
 #   [ near ] DEV0 198.51.100.1/24 ===== DEV1 198.51.100.2/24 [ far ]

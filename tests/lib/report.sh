@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Test reporting shared by every shell suite: one line per test,
 # "[name] PASS|FAIL|SKIP  what it proved", output shown only on failure
 # (or always with V=1). Source it; call run_test NAME FUNCTION [ARGS...].

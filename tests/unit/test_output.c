@@ -97,11 +97,70 @@ static void unit_json_writer(void)
 	free(text);
 }
 
+/* One string value as a whole JSON document. */
+static void json_document(FILE *out, const char *value)
+{
+	struct json j;
+
+	json_begin(&j, out);
+	json_string(&j, NULL, value);
+	json_finish(&j);
+}
+
+/* What @print writes for @value must be @want. */
+static void expect_printed(void (*print)(FILE *, const char *), const char *value, const char *want)
+{
+	char *got = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&got, &size);
+
+	print(out, value);
+	fclose(out);
+	CHECK(!strcmp(got, want), "got %s, want %s", got, want);
+	free(got);
+}
+
+static void expect_json_string(const char *value, const char *want)
+{
+	expect_printed(json_document, value, want);
+}
+
+static void unit_json_utf8(void)
+{
+	/* UTF-8 passes as it is: 2, 3 and 4 bytes, the last code point. */
+	expect_json_string("wg\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf",
+			   "\"wg\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf\"\n");
+	/* Each byte that is not part of a character becomes U+FFFD. */
+	expect_json_string("wg\xff" "0", "\"wg\\ufffd0\"\n");
+	expect_json_string("\xc0\xaf", "\"\\ufffd\\ufffd\"\n"); /* overlong '/' */
+	expect_json_string("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"\n"); /* overlong, 3 bytes */
+	expect_json_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"\n"); /* surrogate U+D800 */
+	expect_json_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"\n"); /* above U+10FFFF */
+	expect_json_string("\xe2\x82", "\"\\ufffd\\ufffd\"\n"); /* cut short by the end */
+	expect_json_string("\xe2\x82\"", "\"\\ufffd\\ufffd\\\"\"\n"); /* cut short by a quote */
+	expect_json_string("\x80" "a", "\"\\ufffda\"\n"); /* a lone continuation byte */
+}
+
+static void unit_prometheus_label(void)
+{
+	expect_printed(prometheus_label_value, "wg0", "wg0");
+	expect_printed(prometheus_label_value, "", "");
+	/* The three escapes of the text format, and nothing else escaped. */
+	expect_printed(prometheus_label_value, "a\\b\"c\nd", "a\\\\b\\\"c\\nd");
+	expect_printed(prometheus_label_value, "tab\tcr\r{},=", "tab\tcr\r{},=");
+	/* UTF-8 kept; other bytes become the character U+FFFD, as the format has no byte escape. */
+	expect_printed(prometheus_label_value, "wg\xc3\xa9", "wg\xc3\xa9");
+	expect_printed(prometheus_label_value, "wg\xff" "0", "wg\xef\xbf\xbd" "0");
+	expect_printed(prometheus_label_value, "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 int main(void)
 {
 	RUN(unit_stats_json, "stats --json has every reason under its verdict, exact figures");
 	RUN(unit_stats_prometheus, "Prometheus text: HELP/TYPE and one sample per reason and metric");
 	RUN(unit_stats_table, "the table lists every reason");
 	RUN(unit_json_writer, "JSON writer: commas, nesting, escaping");
+	RUN(unit_json_utf8, "JSON writer: UTF-8 kept, every byte of invalid UTF-8 written as \\ufffd");
+	RUN(unit_prometheus_label, "Prometheus label values: \\\\, \\\" and \\n escaped, invalid UTF-8 as U+FFFD");
 	return check_failed_tests ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The benchmark's own bed: two network namespaces joined by one veth pair.
 #
 #   [ snd ] kbs<id> 198.51.100.1/24 ====== kbr<id> 198.51.100.2/24 [ rcv ]
@@ -100,6 +101,6 @@ bed_destroy() {
 	fi
 	[ -n "$BED_BPFFS" ] && umount "$BED_BPFFS" 2> /dev/null
 	[ -n "$BED_DIR" ] && rm -rf "$BED_DIR"
-	BED_CGROUP= BED_BPFFS= BED_DIR=
+	BED_CGROUP='' BED_BPFFS='' BED_DIR=''
 	return 0
 }

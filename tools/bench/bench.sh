@@ -28,7 +28,8 @@ else
 fi
 ALL_CONFIGS="none iptables-nft iptables-legacy nftables ksctl-tc ksctl-tcx ksctl-clsact ksctl-cgroup
 	ksctl-tc-4 ksctl-tc-1000 ksctl-tc-10000 ksctl-tc-100000"
-read -r -a CONFIGS <<< "$(echo ${CONFIGS:-$ALL_CONFIGS})"
+# One line for read: the list spans two.
+read -r -a CONFIGS <<< "$(tr '\n' ' ' <<< "${CONFIGS:-$ALL_CONFIGS}")"
 
 source "$BENCH_SRC/bed.sh"
 source "$BENCH_SRC/configs.sh"
@@ -73,7 +74,7 @@ cleanup() {
 	[ -n "$CURRENT" ] && config_clear "$CURRENT" > /dev/null 2>&1
 	[ -n "$BPF_STATS_SAVED" ] && sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_SAVED"
 	bed_destroy
-	exit $rc
+	exit "$rc"
 }
 
 sample() {

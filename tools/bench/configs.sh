@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The egress filters under test, each put on (config_apply NAME) and taken
 # off (config_clear NAME) the sender's namespace only. Source after bed.sh.
 #
@@ -28,11 +29,11 @@ ks_quiet() {
 	out=$(ks "$@" 2>&1) || { echo "bench: ksctl $* failed: $out" >&2; return 1; }
 }
 
-# ksctl's default allowlist (any --allow replaces it) plus the test prefixes.
-ksctl_default_allow() {
-	local p
-	for p in $RFC1918 fe80::/10 "$TEST_PREFIX4" "$TEST_PREFIX6"; do printf -- '-a %s ' "$p"; done
-}
+# up's arguments for ksctl's default allowlist (any --allow replaces it) plus the test prefixes.
+KSCTL_DEFAULT_ALLOW=()
+for prefix in $RFC1918 fe80::/10 "$TEST_PREFIX4" "$TEST_PREFIX6"; do
+	KSCTL_DEFAULT_ALLOW+=(-a "$prefix")
+done
 
 # The allowlist file with N prefixes, made once per N (deterministic).
 allow_file() {
@@ -116,10 +117,10 @@ config_apply() {
 	iptables-legacy) iptables_apply iptables-legacy ip6tables-legacy ;;
 	nftables) nftables_apply ;;
 	empty) empty_apply ;;
-	ksctl-tc) ks_quiet up $(ksctl_default_allow) ;;
-	ksctl-tcx) ks_quiet up --attach tcx $(ksctl_default_allow) ;;
-	ksctl-clsact) ks_quiet up --attach clsact $(ksctl_default_allow) ;;
-	ksctl-cgroup) ks_quiet up --mode cgroup --cgroup "$BED_CGROUP" $(ksctl_default_allow) ;;
+	ksctl-tc) ks_quiet up "${KSCTL_DEFAULT_ALLOW[@]}" ;;
+	ksctl-tcx) ks_quiet up --attach tcx "${KSCTL_DEFAULT_ALLOW[@]}" ;;
+	ksctl-clsact) ks_quiet up --attach clsact "${KSCTL_DEFAULT_ALLOW[@]}" ;;
+	ksctl-cgroup) ks_quiet up --mode cgroup --cgroup "$BED_CGROUP" "${KSCTL_DEFAULT_ALLOW[@]}" ;;
 	ksctl-tc-*) ks_quiet up --allow-file "$(allow_file "${1#ksctl-tc-}")" ;;
 	*) echo "bench: unknown configuration '$1'" >&2; return 2 ;;
 	esac

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Control-plane figures: how long `ksctl up` takes until protection is in
 # force, `ksctl stats --json`, `up` with 100,000 prefixes, the maps' memory.
 # Each prints "KIND VALUE" sample lines. Source after configs.sh.
@@ -20,11 +21,11 @@ ks_ms() {
 cp_up() {
 	local i
 	for (( i = 0; i < CP_REPS; i++ )); do
-		echo "up_ms $(ks_ms up $(ksctl_default_allow))"
+		echo "up_ms $(ks_ms up "${KSCTL_DEFAULT_ALLOW[@]}")"
 		filter_check ksctl-tc
 		ks_quiet down
 		# tcx attachment waits for an RCU grace period; clsact does not.
-		echo "up_clsact_ms $(ks_ms up --attach clsact $(ksctl_default_allow))"
+		echo "up_clsact_ms $(ks_ms up --attach clsact "${KSCTL_DEFAULT_ALLOW[@]}")"
 		filter_check ksctl-clsact
 		ks_quiet down
 	done
@@ -32,7 +33,7 @@ cp_up() {
 
 cp_stats() {
 	local i
-	ks_quiet up $(ksctl_default_allow)
+	ks_quiet up "${KSCTL_DEFAULT_ALLOW[@]}"
 	for (( i = 0; i < CP_REPS; i++ )); do
 		echo "stats_ms $(ks_ms stats --json)"
 	done

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The workloads: each runs one measurement from the sender and prints the
 # figure as counted on the far side (or by the kernel), one line. Source
 # after bed.sh; bench_start_receivers once before the first.
