@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@ bool parse_uint(unsigned long long *out, const char *text, int base, unsigned lo
 	unsigned long long value;
 	char *end;
 
-	/* strtoull would take leading spaces and signs: a value is digits only. */
-	if (*text < '0' || *text > '9')
+	/* strtoull would take leading spaces, signs and a second 0x: a value is digits only. */
+	if (!(base == 16 ? isxdigit((unsigned char)*text) : *text >= '0' && *text <= '9') ||
+	    (base == 16 && (text[1] == 'x' || text[1] == 'X')))
 		return false;
 	errno = 0;
 	value = strtoull(text, &end, base);
@@ -22,11 +24,13 @@ bool parse_uint(unsigned long long *out, const char *text, int base, unsigned lo
 	return true;
 }
 
+/* Decimal, or hex after 0x: a leading zero is not octal (010 is ten, as people mean it). */
 static bool parse_u32(uint32_t *out, const char *text)
 {
+	bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
 	unsigned long long value;
 
-	if (!parse_uint(&value, text, 0, UINT32_MAX))
+	if (!parse_uint(&value, hex ? text + 2 : text, hex ? 16 : 10, UINT32_MAX))
 		return false;
 	*out = (uint32_t)value;
 	return true;
@@ -79,8 +83,9 @@ bool parse_ifname(char out[IFNAMSIZ], const char *text)
 {
 	size_t len = strlen(text);
 
+	/* The kernel's own rule (dev_valid_name): no '/', ':' or white space, 0xa0 included. */
 	if (len == 0 || len >= IFNAMSIZ || !strcmp(text, ".") || !strcmp(text, "..") ||
-	    strpbrk(text, "/: \t\n")) {
+	    strpbrk(text, "/: \t\n\v\f\r\xa0")) {
 		pr_err("invalid interface name '%s': 1-%d characters, no '/', ':' or spaces", text,
 		       IFNAMSIZ - 1);
 		return false;

@@ -56,9 +56,9 @@ static bool read_listen_port(struct wgconf_parser *ps, char *value)
 static bool read_fwmark(struct wgconf_parser *ps, char *value)
 {
 	unsigned long long mark = 0;
-	int base = !strncmp(value, "0x", 2) && value[2] ? 16 : 10;
+	bool hex = !strncmp(value, "0x", 2) && value[2];
 
-	if (strcasecmp(value, "off") && !parse_uint(&mark, value, base, UINT32_MAX))
+	if (strcasecmp(value, "off") && !parse_uint(&mark, hex ? value + 2 : value, hex ? 16 : 10, UINT32_MAX))
 		return wgconf_fail(ps, "FwMark '%.*s%s' is neither off nor 0-0xffffffff", QUOTED(value));
 	ps->c->fwmark = (uint32_t)mark;
 	ps->c->has_fwmark = mark != 0;

@@ -7,14 +7,6 @@
 #include "fuzz.h"
 #include "parse.h"
 
-/*
- * Known deviation, to fix in parse.c: parse_uint reads with strtoull's base 0,
- * so a number with a leading 0 is octal ("010" is 8, not the documented 10).
- * Until then the oracle reads such numbers as octal too, so that the rest stays
- * checked; set it to 0 when parse.c reads decimal.
- */
-#define KNOWN_LEADING_ZERO_IS_OCTAL 1
-
 /* The parser copies the text into a fixed buffer and refuses what does not fit. */
 #define FWMARK_TEXT_MAX 31
 
@@ -38,8 +30,6 @@ static bool oracle_number(uint32_t *out, const char *text, const char *end)
 	if (end - text > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
 		base = 16;
 		text += 2;
-	} else if (KNOWN_LEADING_ZERO_IS_OCTAL && end - text > 1 && text[0] == '0') {
-		base = 8;
 	}
 	if (text == end)
 		return false;
