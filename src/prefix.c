@@ -197,8 +197,8 @@ static bool add_line(struct prefix_list *list, const char *name, unsigned int li
 	return add_noting_host_bits(list, &p, had_host_bits, token, name, line);
 }
 
-bool prefix_list_add_text_buffer(struct prefix_list *list, const char *name, const char *text,
-				 size_t len)
+/* One line after the other; the first bad one stops it. */
+static bool add_lines(struct prefix_list *list, const char *name, const char *text, size_t len)
 {
 	const char *cursor = text, *start;
 	unsigned int line = 0;
@@ -223,6 +223,17 @@ bool prefix_list_add_text_buffer(struct prefix_list *list, const char *name, con
 			return false;
 	}
 	return true;
+}
+
+bool prefix_list_add_text_buffer(struct prefix_list *list, const char *name, const char *text,
+				 size_t len)
+{
+	size_t before = list->count;
+
+	if (add_lines(list, name, text, len))
+		return true;
+	list->count = before; /* a rejected file adds nothing */
+	return false;
 }
 
 bool prefix_list_add_file(struct prefix_list *list, const char *path)

@@ -7,6 +7,7 @@
 #ifndef KSCTL_FUZZ_H
 #define KSCTL_FUZZ_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
