@@ -162,11 +162,8 @@ install: $(BUILD)/ksctl
 
 TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
 # Every shell script but tools/ksctl-init, which is checked as POSIX sh. Settings: .shellcheckrc.
-# To do: tests/e2e/leak.sh, tests/e2e/smoke.sh and tests/lib/bed.sh still have findings and
-# are being edited elsewhere: add them back (drop SHELLCHECK_TODO) once they are clean.
-SHELLCHECK_TODO := tests/e2e/leak.sh tests/e2e/smoke.sh tests/lib/bed.sh
-SHELL_SCRIPTS = .ci/run tests/compose/lsio-init $(filter-out $(SHELLCHECK_TODO), \
-	$(shell find tests tools -name node_modules -prune -o -name '*.sh' -print | sort))
+SHELL_SCRIPTS = .ci/run tests/compose/lsio-init \
+	$(shell find tests tools -name node_modules -prune -o -name '*.sh' -print | sort)
 
 check: $(SKEL)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -262,7 +262,7 @@ t_loader_gone() {
 	bed_ksctl_private up --config "$BED_WG_CONF" "$@" || die "'ip netns exec ... ksctl up $*' failed"
 	local dev n
 	for dev in eth0 lan0 fwd0; do
-		n=$(egress_attachments $dev)
+		n=$(egress_attachments "$dev")
 		[ "$n" = 1 ] || die "$dev has $n egress programs, expected 1"
 	done
 	local pid
@@ -405,7 +405,7 @@ t_reconfigure_live() {
 	after=$(ks_stat drop ipv4)
 	(( after > before )) || die "drop.ipv4 went from $before to $after: counters were reset"
 	for dev in eth0 lan0 fwd0; do
-		n=$(egress_attachments $dev)
+		n=$(egress_attachments "$dev")
 		[ "$n" = 1 ] || die "$dev has $n egress programs, expected 1"
 	done
 	n=$(egress_attachments "$BED_TUNNEL")
@@ -480,12 +480,12 @@ t_port_forward_reply() {
 	local pid=$! reply
 	wait_for 5 bed_vpn sh -c "ss -Hltn | grep -q ':8080 '" || die "the service did not start"
 	reply=$(bed_lan socat -T3 -u "TCP4:$LAN_GW:8080,connect-timeout=3" - 2>&1)
-	[ "$reply" = "hello from the vpn container" ] || { kill $pid; die "LAN client got '$reply'"; }
+	[ "$reply" = "hello from the vpn container" ] || { kill "$pid"; die "LAN client got '$reply'"; }
 	# A public client's answer would leave outside the tunnel: no reply.
 	reply=$(bed_inet socat -T2 -u "TCP4:$VPN_ETH4:8080,connect-timeout=2" - 2>/dev/null) || true
-	[ -z "$reply" ] || { kill $pid; die "a public client got an answer outside the tunnel: '$reply'"; }
+	[ -z "$reply" ] || { kill "$pid"; die "a public client got an answer outside the tunnel: '$reply'"; }
 	expect_nothing_out "answers to a public client"
-	kill $pid
+	kill "$pid"
 	proved "a LAN client connecting to a service in the vpn namespace gets its reply; a public client gets none, and nothing leaked"
 }
 
@@ -520,7 +520,7 @@ t_down_leaks() {
 	if bed_ksctl status -q; then die "status -q says in force after down"; fi
 	local dev
 	for dev in eth0 lan0 fwd0; do
-		[ "$(egress_attachments $dev)" = 0 ] || die "$dev still has an egress program after down"
+		[ "$(egress_attachments "$dev")" = 0 ] || die "$dev still has an egress program after down"
 	done
 	bed_counts_reset
 	bed_leak_attempts
@@ -626,6 +626,9 @@ t_somark_forgery() {
 	need_ksctl || return 0
 	given on up
 	local before endpoint_before up_drops
+	local caps
+	caps=$(bed_consumer awk '/^CapEff/ { print $2 }' /proc/self/status)
+	[ "$caps" = "$BED_DOCKER_CAPEFF" ] || die "the consumer holds $caps, not Docker's default $BED_DOCKER_CAPEFF"
 	before=$(ks_stat drop fwmark_other) endpoint_before=$(ks_stat pass endpoint)
 	somark_attempts
 	expect_nothing_out "SO_MARK 0xca6c with the tunnel up"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The shared test bed: a VPN container, its WireGuard provider, the internet
 # and a home LAN, each a network namespace with a per-run name. Source it,
 # call bed_create, and everything is removed again on every exit path.
@@ -147,6 +148,7 @@ bed_ksctl_private() { ip netns exec "$BED_VPN" "$KSCTL" "$@"; }
 # Docker's default capability set (CapEff 00000000a80425fb): what a joined
 # container's root holds, NET_RAW included, NET_ADMIN not.
 BED_DOCKER_CAPS=chown,dac_override,fowner,fsetid,kill,setgid,setuid,setpcap,net_bind_service,net_raw,sys_chroot,mknod,audit_write,setfcap
+# shellcheck disable=SC2034 # for the suites that source the bed
 BED_DOCKER_CAPEFF=00000000a80425fb
 
 # The consumer: a shell moves itself into the bed's cgroup, then becomes
