@@ -567,7 +567,8 @@ t_link_flap() {
 	given on up
 	bed_vpn ip link set eth0 down
 	bed_vpn ip link set eth0 up
-	# Link down took the routes with it: what a DHCP client would restore.
+	# Link down took the routes and the IPv6 address with it: what DHCP and SLAAC would restore.
+	bed_vpn ip -6 addr replace "$VPN_ETH6/64" dev eth0 nodad
 	bed_vpn ip route replace default via "$GW4"
 	bed_vpn ip -6 route replace default via "$GW6"
 	bed_ksctl status -q || die "status -q: not in force after the flap"
