@@ -260,6 +260,20 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 	return false; /* more than IPV6_EXT_MAX extension headers: more than any real packet has */
 }
 
+/*
+ * A function of its own (a BPF global function): the verifier checks it
+ * once, and the verdict after it once, instead of once for every way through
+ * the headers. Loaded with CAP_BPF alone (a container), the verifier also
+ * walks the paths a CPU could take speculatively: inlined, the header walks
+ * multiplied the verdict past its limit of a million instructions.
+ */
+__attribute__((noinline)) int parse_ip(struct __sk_buff *skb, __u32 l3, __u32 version, struct packet *p)
+{
+	if (!p)
+		return 0;
+	return version == 4 ? parse_ipv4(skb, l3, p) : parse_ipv6(skb, l3, p);
+}
+
 static __always_inline bool is_link_local(const __u8 *a)
 {
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
@@ -533,7 +547,7 @@ static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_fr
 		if (version != 4 && version != 6)
 			return KS_REASON_OTHER;
 	}
-	if (!(version == 4 ? parse_ipv4(skb, l3, &p) : parse_ipv6(skb, l3, &p)))
+	if (!parse_ip(skb, l3, version, &p))
 		return KS_REASON_MALFORMED;
 	return classify_ip(skb, &p);
 }
