@@ -83,8 +83,6 @@ struct ks_config {
 	/* Not read by the program: what `status` needs to find the instance. */
 	__u32 mode;               /* enum ks_mode */
 	__u32 generation;         /* bumped by every `up` */
-	__u32 table4_blocks;      /* /24 blocks in use in the IPv4 table */
-	__u32 pad;
 	char cgroup_path[KS_CGROUP_PATH_MAX];
 };
 

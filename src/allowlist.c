@@ -131,7 +131,7 @@ static void copy_block(volatile struct ks_block *live, const struct ks_block *wa
 static int write_table4(const struct allowlist *maps, const struct fast_path *fp)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), *used = &maps->state->config.table4_blocks;
+	__u32 len = sizeof(info), used = 0;
 	volatile struct ks_block *table;
 	volatile __u16 *root;
 	size_t size;
@@ -145,6 +145,10 @@ static int write_table4(const struct allowlist *maps, const struct fast_path *fp
 	if (table == MAP_FAILED)
 		return -errno;
 	root = table[0].root;
+	/* The blocks in use are those the /16 states point at: derived from the table, never stored apart. */
+	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++)
+		if (root[first] >= KS_ROOT_BLOCK && (__u32)(root[first] - KS_ROOT_BLOCK) >= used)
+			used = root[first] - KS_ROOT_BLOCK + 1U;
 	for (unsigned int first = 0; first < KS_ROOT_SIZE; first++) {
 		__u16 live = root[first], wanted = fp->root4[first];
 
@@ -153,9 +157,9 @@ static int write_table4(const struct allowlist *maps, const struct fast_path *fp
 			continue;
 		}
 		if (wanted == KS_ROOT_BLOCK) {
-			if (KS_ROOT4_BLOCKS + *used < info.max_entries) {
-				copy_block(&table[KS_ROOT4_BLOCKS + *used], fp->blocks4[first]);
-				wanted = (__u16)(KS_ROOT_BLOCK + (*used)++);
+			if (KS_ROOT4_BLOCKS + used < info.max_entries) {
+				copy_block(&table[KS_ROOT4_BLOCKS + used], fp->blocks4[first]);
+				wanted = (__u16)(KS_ROOT_BLOCK + used++);
 			} else
 				wanted = KS_ROOT_LPM;
 		}
@@ -182,14 +186,44 @@ static int write_fast_path(const struct allowlist *maps, const struct prefix_lis
 	return ret;
 }
 
+/* Would the tries hold more than they can while old and new are both in them? */
+static int too_full_for_both(const struct allowlist *maps, const struct prefix_list *wanted, bool *full)
+{
+	struct prefix_tries tries = tries_of(maps);
+	struct prefix_list present = { 0 };
+	size_t count[2] = { 0 };
+	int ret = prefix_tries_read(&tries, &present);
+
+	prefix_list_sort(&present);
+	for (size_t i = 0; i < present.count; i++)
+		count[present.items[i].family == AF_INET6]++;
+	for (size_t i = 0; i < wanted->count; i++)
+		count[wanted->items[i].family == AF_INET6] += !prefix_list_contains(&present, &wanted->items[i]);
+	*full = count[0] > KS_ALLOW_MAX || count[1] > KS_ALLOW_MAX;
+	prefix_list_free(&present);
+	return ret;
+}
+
+/*
+ * New prefixes go in before the stale ones go, so that nothing allowed in
+ * both is dropped meanwhile; when both do not fit, the stale ones go first
+ * (closing, never opening).
+ */
 int allowlist_replace(const struct allowlist *maps, struct prefix_list *wanted)
 {
 	struct prefix_tries tries = tries_of(maps);
-	int ret = prefix_tries_add(&tries, wanted);
+	bool full = false;
+	int ret = too_full_for_both(maps, wanted, &full);
 
-	if (ret == 0)
-		ret = write_fast_path(maps, wanted);
 	prefix_list_sort(wanted);
+	if (ret == 0 && full)
+		ret = write_fast_path(maps, wanted);
+	if (ret == 0 && full)
+		ret = prefix_tries_keep_only(&tries, wanted);
+	if (ret == 0)
+		ret = prefix_tries_add(&tries, wanted);
+	if (ret == 0 && !full)
+		ret = write_fast_path(maps, wanted);
 	return ret ? ret : prefix_tries_keep_only(&tries, wanted);
 }
 
