@@ -121,7 +121,7 @@ config_apply() {
 	ksctl-tcx) ks_quiet up --attach tcx "${KSCTL_DEFAULT_ALLOW[@]}" ;;
 	ksctl-clsact) ks_quiet up --attach clsact "${KSCTL_DEFAULT_ALLOW[@]}" ;;
 	ksctl-cgroup) ks_quiet up --mode cgroup --cgroup "$BED_CGROUP" "${KSCTL_DEFAULT_ALLOW[@]}" ;;
-	ksctl-tc-*) ks_quiet up --allow-file "$(allow_file "${1#ksctl-tc-}")" ;;
+	ksctl-tc-*) ks_quiet up --force --allow-file "$(allow_file "${1#ksctl-tc-}")" ;;
 	*) echo "bench: unknown configuration '$1'" >&2; return 2 ;;
 	esac
 }

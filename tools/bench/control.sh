@@ -45,7 +45,7 @@ cp_up_large() {
 	local i n=100000 file
 	file=$(allow_file $n)
 	for (( i = 0; i < CP_LARGE_REPS; i++ )); do
-		echo "up_${n}_ms $(ks_ms up --allow-file "$file")"
+		echo "up_${n}_ms $(ks_ms up --force --allow-file "$file")"
 		filter_check ksctl-tc-$n
 		[ "$i" -eq 0 ] && echo "memlock_$n $(ksctl_memlock)"
 		ks_quiet down
