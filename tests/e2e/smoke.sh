@@ -89,11 +89,14 @@ assert ifs["kseth0"]["role"] == "protected" and ifs["kseth0"]["egress_programs"]
 assert ifs["lo"]["role"] == "loopback", ifs
 assert d["packet_sockets"] == 0, d'
 	# A packet socket could bypass every egress hook: status points at it.
-	near python3 -c 'import socket, sys; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); sys.stdin.read()' \
-		< <(sleep 1) &
-	wait_until 3 sh -c "nsenter --net=/run/netns/$NEAR $KSCTL status --pin-dir $PIN_ROOT | grep -q '1 packet socket open'" ||
-		die "status does not mention the open packet socket"
-	wait
+	# The socket stays open until we stop it: a loaded machine may take seconds to start python.
+	nsenter --net="/run/netns/$NEAR" python3 -c \
+		'import socket, time; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); time.sleep(60)' &
+	local holder=$!
+	wait_until 20 sh -c "nsenter --net=/run/netns/$NEAR $KSCTL status --pin-dir $PIN_ROOT | grep -q '1 packet socket open'" ||
+		{ kill "$holder"; die "status does not mention the open packet socket"; }
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
 	# An interface created after `up` is a hole until `up` runs again.
 	ip -n "$NEAR" link add kslate0 type veth peer name kslate1
 	if ks status -q; then die "status -q exits 0 with an unprotected interface"; fi
