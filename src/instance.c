@@ -7,9 +7,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "attach_cgroup.h"
 #include "attach_tc.h"
-#include "commands.h"
 #include "bpffs.h"
+#include "commands.h"
 #include "instance.h"
 #include "links.h"
 #include "log.h"
@@ -55,8 +56,6 @@ static const char *const map_kernel_names[KS_MAP_COUNT] = {
 void instance_init(struct instance *inst)
 {
 	memset(inst, 0, sizeof(*inst));
-	for (int i = 0; i < KS_PROG_COUNT; i++)
-		inst->prog_fd[i] = -1;
 	for (int i = 0; i < KS_MAP_COUNT; i++)
 		inst->map_fd[i] = -1;
 }
@@ -70,8 +69,9 @@ static void close_fd(int *fd)
 
 static void close_fds(struct instance *inst)
 {
-	for (int i = 0; i < KS_PROG_COUNT; i++)
-		close_fd(&inst->prog_fd[i]);
+	for (int i = 0; i < inst->prog_count; i++)
+		close_fd(&inst->progs[i].fd);
+	inst->prog_count = 0;
 	for (int i = 0; i < KS_MAP_COUNT; i++)
 		close_fd(&inst->map_fd[i]);
 }
@@ -84,25 +84,49 @@ void instance_close(struct instance *inst)
 	instance_init(inst);
 }
 
-/* The slot of @inst's program @prog_id, or -1. */
-static int prog_index(const struct instance *inst, __u32 prog_id)
+static const struct instance_prog *prog_of(const struct instance *inst, __u32 prog_id)
 {
-	for (int i = 0; i < KS_PROG_COUNT; i++)
-		if (prog_id && inst->prog_id[i] == prog_id)
-			return i;
-	return -1;
+	for (int i = 0; i < inst->prog_count; i++)
+		if (prog_id && inst->progs[i].id == prog_id)
+			return &inst->progs[i];
+	return NULL;
 }
 
 bool instance_owns(const struct instance *inst, __u32 prog_id)
 {
-	return prog_index(inst, prog_id) >= 0;
+	return prog_of(inst, prog_id) != NULL;
 }
 
 int instance_prog_fd(const struct instance *inst, __u32 prog_id)
 {
-	int i = prog_index(inst, prog_id);
+	const struct instance_prog *p = prog_of(inst, prog_id);
 
-	return i >= 0 ? inst->prog_fd[i] : -1;
+	return p ? p->fd : -1;
+}
+
+int instance_slot_fd(const struct instance *inst, enum ks_prog slot)
+{
+	int fd = -1;
+
+	for (int i = 0; i < inst->prog_count; i++)
+		if (inst->progs[i].slot == slot && (fd < 0 || inst->progs[i].staged))
+			fd = inst->progs[i].fd;
+	return fd;
+}
+
+static int add_prog(struct instance *inst, enum ks_prog slot, __u32 id, int fd, bool staged)
+{
+	if (inst->prog_count == INSTANCE_PROGS_MAX) {
+		close(fd);
+		return -E2BIG;
+	}
+	inst->progs[inst->prog_count++] = (struct instance_prog){ .slot = slot, .id = id, .fd = fd, .staged = staged };
+	return 0;
+}
+
+int instance_adopt(struct instance *inst, enum ks_prog slot, __u32 id, int fd)
+{
+	return instance_owns(inst, id) ? (close(fd), 0) : add_prog(inst, slot, id, fd, false);
 }
 
 bool instance_owns_clsact(const struct instance *inst, const struct tc_attachment *att)
@@ -173,42 +197,97 @@ static int map_state(struct instance *inst)
 	return 0;
 }
 
+static int obj_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? (int)info.id : -1;
+}
+
+/* The pin @name (+ @suffix) of the pin directory: fd, -1 when absent, or -errno. */
+static int open_pin(const struct instance *inst, const char *name, const char *suffix)
+{
+	char path[PATH_MAX + 64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s%s", inst->pin_dir, name, suffix);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || errno == ENOENT)
+		return fd >= 0 ? fd : -1;
+	err = errno; /* before printing changes it */
+	pr_err("cannot open pin %s: %s%s", path, strerror(err),
+	       err == EPERM || err == EACCES ? ": run as root, or with CAP_BPF" : "");
+	return -err;
+}
+
+/* Does a staged program of @inst run anywhere? Then its maps are the ones in force. */
+static bool staged_in_force(const struct instance *inst)
+{
+	struct link *links = NULL;
+	bool found = false;
+	int count = links_list(&links);
+
+	for (int i = 0; i < count && !found; i++) {
+		struct tc_attachment att;
+		const struct instance_prog *p;
+
+		if (tc_query(links[i].ifindex, &att) < 0)
+			continue;
+		for (__u32 j = 0; j < att.tcx_count; j++)
+			found |= (p = prog_of(inst, att.tcx_ids[j])) && p->staged;
+		found |= (p = prog_of(inst, att.clsact_id)) && p->staged;
+	}
+	free(links);
+	for (int i = 0; i < inst->prog_count && !found; i++)
+		if (inst->progs[i].staged && inst->progs[i].slot == KS_PROG_CGROUP) {
+			int cgroup = cgroup_open(inst->config.cgroup_path);
+
+			found = cgroup >= 0 && cgroup_has_prog(cgroup, inst->progs[i].id);
+			if (cgroup >= 0)
+				close(cgroup);
+		}
+	return found;
+}
+
 static int open_pins(struct instance *inst)
 {
-	char path[PATH_MAX + 32];
-	int found = 0;
+	int found = 0, staged_table;
 
 	for (int i = 0; i < KS_MAP_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_map_pin_names[i]);
-		inst->map_fd[i] = bpf_obj_get(path);
-		if (inst->map_fd[i] < 0 && errno != ENOENT) {
-			int err = errno; /* before printing changes it */
-
-			pr_err("cannot open pin %s: %s%s", path, strerror(err),
-			       err == EPERM || err == EACCES ? ": run as root, or with CAP_BPF" : "");
-			return -err;
-		}
+		inst->map_fd[i] = open_pin(inst, ks_map_pin_names[i], "");
+		if (inst->map_fd[i] < -1)
+			return inst->map_fd[i];
 		found += inst->map_fd[i] >= 0;
 	}
-	for (int i = 0; i < KS_PROG_COUNT; i++) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
+	for (int i = 0; i < KS_PROG_COUNT * 2; i++) {
+		bool staged = i >= KS_PROG_COUNT;
+		int fd = open_pin(inst, ks_prog_pin_names[i % KS_PROG_COUNT], staged ? KS_STAGED_SUFFIX : "");
 
-		snprintf(path, sizeof(path), "%s/%s", inst->pin_dir, ks_prog_pin_names[i]);
-		inst->prog_fd[i] = bpf_obj_get(path);
-		if (inst->prog_fd[i] >= 0 && bpf_obj_get_info_by_fd(inst->prog_fd[i], &info, &len) == 0)
-			inst->prog_id[i] = info.id;
+		if (fd < -1)
+			return fd;
+		if (fd >= 0 && add_prog(inst, i % KS_PROG_COUNT, (__u32)obj_id(fd), fd, staged) < 0)
+			return -E2BIG;
 	}
 	if (found && !maps_complete(inst)) {
 		/* Another ksctl version's layout: look for it through the kernel instead. */
 		pr_warn("the pins in %s lack maps this ksctl needs (another version?): ignoring them", inst->pin_dir);
-		for (int i = 0; i < KS_PROG_COUNT; i++)
-			inst->prog_id[i] = 0;
 		close_fds(inst);
 		return 0;
 	}
-	if (found)
-		inst->source = SOURCE_PINS;
+	if (!found)
+		return 0;
+	inst->source = SOURCE_PINS;
+	/* An `up` that stopped before renaming its pins: the staged table goes with the staged programs. */
+	staged_table = open_pin(inst, ks_map_pin_names[KS_MAP_TABLE4], KS_STAGED_SUFFIX);
+	if (staged_table < -1)
+		return staged_table;
+	if (staged_table >= 0 && map_state(inst) == 0 && staged_in_force(inst)) {
+		close(inst->map_fd[KS_MAP_TABLE4]);
+		inst->map_fd[KS_MAP_TABLE4] = staged_table;
+	} else if (staged_table >= 0) {
+		close(staged_table);
+	}
 	return 0;
 }
 
@@ -248,7 +327,7 @@ static int adopt_prog(struct instance *inst, __u32 id, bool *unreachable)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
-	int fd, slot, ret = 0;
+	int fd, slot, ret;
 
 	if (!id || instance_owns(inst, id))
 		return 0;
@@ -259,13 +338,12 @@ static int adopt_prog(struct instance *inst, __u32 id, bool *unreachable)
 		return 0;
 	}
 	slot = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? prog_slot(info.name) : -1;
-	if (slot < 0 || inst->prog_fd[slot] >= 0) {
+	if (slot < 0) {
 		close(fd);
 		return 0;
 	}
-	inst->prog_fd[slot] = fd;
-	inst->prog_id[slot] = id;
-	if (!maps_complete(inst))
+	ret = add_prog(inst, slot, id, fd, false);
+	if (ret == 0 && !maps_complete(inst))
 		ret = adopt_maps_of(inst, fd);
 	return ret;
 }
@@ -322,7 +400,7 @@ int instance_find(struct instance *inst, const char *root)
 			return ret;
 		}
 	}
-	if (inst->source == SOURCE_PINS || inst->source == SOURCE_KERNEL)
+	if ((inst->source == SOURCE_PINS || inst->source == SOURCE_KERNEL) && !inst->state)
 		return map_state(inst);
 	return 0;
 }

@@ -74,9 +74,9 @@ int loader_load(struct killswitch **out, const struct instance *old, __u32 table
 	return 0;
 }
 
-static void pin_path(char *out, size_t size, const char *pin_dir, const char *name)
+static void pin_path(char *out, size_t size, const char *pin_dir, const char *name, const char *suffix)
 {
-	snprintf(out, size, "%s/%s", pin_dir, name);
+	snprintf(out, size, "%s/%s%s", pin_dir, name, suffix);
 }
 
 /* Does the pin at @path hold the same object as @fd? */
@@ -95,50 +95,68 @@ static bool pinned_is(const char *path, int fd)
 	return same;
 }
 
-int loader_pin(struct killswitch *skel, const char *pin_dir)
+/*
+ * Pins @fd as @name: in place when nothing is pinned there yet, else as
+ * NAME_new, so that the object in force stays pinned until the new one is.
+ */
+static int pin_one(const char *pin_dir, const char *name, int fd)
 {
-	char path[PATH_MAX + 32];
-	int ret;
+	char path[PATH_MAX + 32], staged[PATH_MAX + 32];
+
+	pin_path(path, sizeof(path), pin_dir, name, "");
+	pin_path(staged, sizeof(staged), pin_dir, name, KS_STAGED_SUFFIX);
+	if (pinned_is(path, fd))
+		return 0;
+	if (unlink(staged) < 0 && errno != ENOENT)
+		return -errno;
+	return bpf_obj_pin(fd, access(path, F_OK) == 0 ? staged : path);
+}
+
+int loader_pin_staged(struct killswitch *skel, const char *pin_dir)
+{
+	int ret = 0;
 
 	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	for (int i = 0; i < KS_MAP_COUNT; i++) {
-		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
-		if (pinned_is(path, bpf_map__fd(loader_map(skel, i))))
-			continue;
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-		ret = bpf_obj_pin(bpf_map__fd(loader_map(skel, i)), path);
-		if (ret < 0)
-			return ret;
-	}
-	/* The attachments hold the programs: a moment without a program pin opens nothing. */
-	for (int i = 0; i < KS_PROG_COUNT; i++) {
+	for (int i = 0; i < KS_MAP_COUNT && ret == 0; i++)
+		ret = pin_one(pin_dir, ks_map_pin_names[i], bpf_map__fd(loader_map(skel, i)));
+	for (int i = 0; i < KS_PROG_COUNT && ret == 0; i++) {
 		int fd = bpf_program__fd(loader_prog(skel, i));
 
-		pin_path(path, sizeof(path), pin_dir, ks_prog_pin_names[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-		if (fd < 0)
-			continue; /* not this mode's */
-		ret = bpf_obj_pin(fd, path);
-		if (ret < 0)
-			return ret;
+		if (fd >= 0) /* only this mode's programs are loaded */
+			ret = pin_one(pin_dir, ks_prog_pin_names[i], fd);
 	}
+	return ret;
+}
+
+/* Renames NAME_new over NAME, or removes NAME when @keep is false. */
+static int commit_one(const char *pin_dir, const char *name, bool keep)
+{
+	char path[PATH_MAX + 32], staged[PATH_MAX + 32];
+
+	pin_path(path, sizeof(path), pin_dir, name, "");
+	pin_path(staged, sizeof(staged), pin_dir, name, KS_STAGED_SUFFIX);
+	if (keep && rename(staged, path) < 0 && errno != ENOENT)
+		return -errno;
+	if (!keep && (unlink(path) < 0 || unlink(staged) < 0) && errno != ENOENT)
+		return -errno;
 	return 0;
+}
+
+int loader_pin_commit(struct killswitch *skel, const char *pin_dir)
+{
+	int ret = commit_one(pin_dir, ks_map_pin_names[KS_MAP_TABLE4], true);
+
+	for (int i = 0; i < KS_PROG_COUNT && ret == 0; i++)
+		ret = commit_one(pin_dir, ks_prog_pin_names[i], bpf_program__fd(loader_prog(skel, i)) >= 0);
+	return ret;
 }
 
 void loader_unpin(const char *pin_dir)
 {
-	char path[PATH_MAX + 32];
-
-	for (int i = 0; i < KS_MAP_COUNT; i++) {
-		pin_path(path, sizeof(path), pin_dir, ks_map_pin_names[i]);
-		unlink(path);
-	}
-	for (int i = 0; i < KS_PROG_COUNT; i++) {
-		pin_path(path, sizeof(path), pin_dir, ks_prog_pin_names[i]);
-		unlink(path);
-	}
+	for (int i = 0; i < KS_MAP_COUNT; i++)
+		commit_one(pin_dir, ks_map_pin_names[i], false);
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		commit_one(pin_dir, ks_prog_pin_names[i], false);
 	rmdir(pin_dir);
 }
