@@ -1,90 +1,73 @@
 // SPDX-License-Identifier: MIT
 /* ksctl down: the one command that removes the kill switch. */
-#include <stdlib.h>
-#include <unistd.h>
+#include <errno.h>
+#include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "attach_cgroup.h"
-#include "attach_tc.h"
+#include "apply.h"
 #include "bpffs.h"
 #include "commands.h"
-#include "instance.h"
-#include "links.h"
 #include "loader.h"
+#include "lock.h"
 #include "log.h"
+#include "observe.h"
 
-/* Detaches ours from every interface; returns how many detachments failed. */
-static int detach_tc(const struct instance *inst)
+/* Removes every attachment of ksctl's it can see; refuses, keeping the pins, when it cannot see one. */
+static int remove_all(struct observed *o)
 {
-	struct link *links = NULL;
-	int count = links_list(&links), failed = 0;
+	struct want want = { .mode = o->inst.config.mode, .remove = true, .cgroup_attached = o->cgroup_attached };
+	const struct link_view *blind;
+	struct programs none = { 0 };
+	struct plan plan;
+	int ret = plan_make(&plan, o->views, o->count, &want, &blind);
 
-	if (count < 0) {
-		pr_err("cannot list network interfaces: %s", strerror(-count));
-		return 1;
+	if (ret == -EACCES) {
+		pr_err("cannot read what is attached at %s's egress (%s): nothing removed, the pins stay; run as root, "
+		       "or with CAP_NET_ADMIN and CAP_BPF",
+		       blind->link.name, strerror(EACCES));
+		return EXIT_RUNTIME;
 	}
-	for (int i = 0; i < count; i++) {
-		struct tc_attachment att;
-
-		if (links[i].loopback || tc_query(links[i].ifindex, &att) < 0)
-			continue;
-		/* Every one of ours, tcx and clsact alike: a failed switch of kinds may have left both. */
-		for (__u32 j = 0; j < att.tcx_count; j++) {
-			int fd = instance_prog_fd(inst, att.tcx_ids[j]);
-
-			if (fd >= 0 && tc_detach(links[i].ifindex, TC_TCX, fd) < 0) {
-				pr_err("%s: cannot detach the kill switch (tcx)", links[i].name);
-				failed++;
-			}
-		}
-		if (instance_owns_clsact(inst, &att) && tc_detach(links[i].ifindex, TC_CLSACT, -1) < 0) {
-			pr_err("%s: cannot detach the kill switch (clsact)", links[i].name);
-			failed++;
-		}
-	}
-	free(links);
-	return failed;
-}
-
-static int detach_cgroup(const struct instance *inst)
-{
-	int fd = cgroup_open(inst->config.cgroup_path), ret;
-
-	if (fd < 0)
-		return 0; /* the cgroup is gone, and the attachment with it */
-	ret = cgroup_has_prog(fd, inst->prog_id[KS_PROG_CGROUP]) ? cgroup_detach(fd, inst->prog_fd[KS_PROG_CGROUP]) : 0;
-	close(fd);
 	if (ret < 0)
-		pr_err("cannot detach the kill switch from cgroup %s", inst->config.cgroup_path);
-	return ret < 0;
+		return EXIT_RUNTIME;
+	ret = apply(&plan, o, &none, NULL);
+	plan_free(&plan);
+	if (ret != 0) {
+		pr_err("the kill switch is still in force where it could not be detached: see 'ksctl status'");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
 }
 
 int cmd_down(int argc, char **argv)
 {
 	const char *pin_dir = NULL;
-	struct instance inst;
-	int failed;
+	struct ns_lock lock = { .fd = -1 };
+	struct observed o;
+	int ret = EXIT_RUNTIME;
 
 	if (parse_pin_dir_only("down", argc, argv, &pin_dir) != EXIT_OK)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return usage_error("down", "unexpected argument '%s'", argv[optind]);
-
-	if (instance_find(&inst, pin_root(pin_dir)) < 0)
+	if (ns_lock(&lock, KS_LOCK_WAIT_MS) < 0)
 		return EXIT_RUNTIME;
-	if (inst.source == SOURCE_NONE) {
+	if (observe(&o, pin_root(pin_dir), NULL, 0) < 0)
+		goto out;
+	if (o.inst.source == SOURCE_NONE) {
+		record_remove();
 		pr_info("ksctl: no kill switch in this network namespace: nothing to remove");
-		return EXIT_OK;
+		ret = EXIT_OK;
+		goto out;
 	}
-	failed = inst.config.mode == KS_MODE_CGROUP ? detach_cgroup(&inst) : detach_tc(&inst);
-	if (!failed && inst.source == SOURCE_PINS)
-		loader_unpin(inst.pin_dir);
-	instance_close(&inst);
-	if (failed) {
-		pr_err("the kill switch is still in force where it could not be detached: see 'ksctl status'");
-		return EXIT_RUNTIME;
+	ret = remove_all(&o);
+	if (ret == EXIT_OK) {
+		if (o.inst.source == SOURCE_PINS)
+			loader_unpin(o.inst.pin_dir);
+		record_remove();
+		pr_info("ksctl: kill switch removed: egress is no longer filtered");
 	}
-	pr_info("ksctl: kill switch removed: egress is no longer filtered");
-	return EXIT_OK;
+out:
+	observed_free(&o);
+	ns_unlock(&lock);
+	return ret;
 }

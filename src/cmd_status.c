@@ -1,41 +1,29 @@
 // SPDX-License-Identifier: MIT
-/* ksctl status: is every way out covered? Exit 0 if and only if it is. */
+/*
+ * ksctl status: is every way out covered? In force means that the plan for
+ * the kill switch as configured has no protective step left: the same
+ * observe() and plan_make() as `up`, so the two cannot disagree. Exit 0 if
+ * and only if it is in force.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "allowlist.h"
-#include "attach_cgroup.h"
-#include "attach_tc.h"
 #include "bpffs.h"
 #include "commands.h"
-#include "instance.h"
 #include "json.h"
-#include "links.h"
 #include "log.h"
+#include "observe.h"
 #include "policy_show.h"
 
-enum role { ROLE_LOOPBACK, ROLE_TUNNEL, ROLE_PROTECTED, ROLE_UNPROTECTED };
-static const char *const role_names[] = { "loopback", "tunnel", "protected", "UNPROTECTED" };
-
-struct iface_status {
-	struct link link;
-	enum role role;
-	enum tc_kind kind;
-	int programs; /* every program at the egress hook, ours or not */
-	bool not_first; /* another tcx program runs before ours */
-};
-
 struct status {
-	const struct instance *inst;
-	struct iface_status *ifaces;
-	int count;
+	struct observed o;
 	bool in_force;
 	bool policy_known;    /* the maps could be read */
 	struct policy policy; /* what they hold */
-	int packet_sockets; /* -1: unknown */
+	struct plan plan;     /* what `up` would still have to do */
+	int packet_sockets;   /* -1: unknown */
 	const char *problem;
 };
 
@@ -58,101 +46,87 @@ static int count_packet_sockets(void)
 	return count;
 }
 
-/* Only a layer-3 device can be a tunnel: an Ethernet one by a tunnel's name is a hole. */
-static bool configured_tunnel(const struct instance *inst, const struct link *link)
+static bool needs_protection(const struct status *st, const struct link_view *v)
 {
-	if (link->ethernet)
-		return false;
-	if (inst->source == SOURCE_UNREACHABLE)
-		return true;
-	for (int i = 0; i < KS_TUNNELS_MAX; i++)
-		if (!strncmp(inst->config.tunnel[i].name, link->name, IFNAMSIZ) && link->name[0])
+	for (int i = 0; i < st->plan.count; i++)
+		if (st->plan.steps[i].ifindex == v->link.ifindex && st->plan.steps[i].protective)
 			return true;
 	return false;
 }
 
-static void examine_link(const struct instance *inst, struct iface_status *s)
+/* The words for a link: what it is, and how it is covered. */
+static const char *role_of(const struct status *st, const struct link_view *v)
 {
-	struct tc_attachment att;
-	int prog_fd;
+	if (v->role == ROLE_LOOPBACK)
+		return "loopback";
+	if (v->role == ROLE_TUNNEL)
+		return "tunnel";
+	if (!v->visible)
+		return "UNKNOWN";
+	if (needs_protection(st, v))
+		return "UNPROTECTED";
+	return v->ours != TC_NONE ? "protected" : "covered";
+}
 
-	s->programs = 0;
-	s->kind = TC_NONE;
-	if (tc_query(s->link.ifindex, &att) < 0)
+static void examine(struct status *st)
+{
+	struct want want = { .mode = st->o.inst.config.mode, .preferred = TC_TCX,
+			     .cgroup_attached = st->o.cgroup_attached };
+	const struct link_view *blind;
+
+	if (st->o.inst.source == SOURCE_UNREACHABLE)
+		want.mode = KS_MODE_TC; /* only tc's netlink handle can be seen without the maps */
+	if (plan_make(&st->plan, st->o.views, st->o.count, &want, &blind) < 0) {
+		st->problem = "the egress attachments of an interface cannot be read (run as root, or with CAP_NET_ADMIN)";
 		return;
-	s->programs = (int)att.tcx_count + (att.clsact_id != 0);
-	s->kind = instance_attachment(inst, &att, &prog_fd);
-	/* tcx runs its chain in order: a program before ours sees and may redirect packets first. */
-	s->not_first = att.tcx_count && !instance_owns(inst, att.tcx_ids[0]);
-}
-
-static int examine_tc(struct status *st)
-{
-	struct link *links = NULL;
-	int count = links_list(&links);
-
-	if (count < 0)
-		return count;
-	st->ifaces = calloc(count ? count : 1, sizeof(*st->ifaces));
-	if (!st->ifaces) {
-		free(links);
-		return -1;
 	}
-	st->in_force = true;
-	for (int i = 0; i < count; i++) {
-		struct iface_status *s = &st->ifaces[i];
-
-		s->link = links[i];
-		if (s->link.loopback)
-			s->role = ROLE_LOOPBACK;
-		else if (configured_tunnel(st->inst, &s->link))
-			s->role = ROLE_TUNNEL;
-		else {
-			examine_link(st->inst, s);
-			s->role = s->kind == TC_NONE ? ROLE_UNPROTECTED : ROLE_PROTECTED;
-			st->in_force &= s->kind != TC_NONE;
-		}
-	}
-	st->count = count;
-	free(links);
+	st->in_force = plan_protective(&st->plan) == 0;
 	if (!st->in_force)
-		st->problem = "an interface has no kill switch (created after 'ksctl up'? run 'ksctl up' again)";
-	return 0;
-}
-
-static void examine_cgroup(struct status *st)
-{
-	int fd = cgroup_open(st->inst->config.cgroup_path);
-
-	st->in_force = fd >= 0 && cgroup_has_prog(fd, st->inst->prog_id[KS_PROG_CGROUP]);
-	if (fd >= 0)
-		close(fd);
-	if (!st->in_force)
-		st->problem = "the cgroup no longer carries the kill switch";
+		st->problem = want.mode == KS_MODE_CGROUP ? "the cgroup no longer carries the kill switch" :
+							    "an interface has no kill switch (created after 'ksctl up'? run "
+							    "'ksctl up' again, or 'ksctl watch')";
+	if (!st->o.tunnels_known)
+		st->problem = st->in_force ? "the tunnels' names are unknown here: every link must carry the kill switch"
+					   : st->problem;
 }
 
 static const char *mode_of(const struct status *st)
 {
-	return st->inst->config.mode == KS_MODE_CGROUP ? "cgroup" : "tc";
+	return st->o.inst.config.mode == KS_MODE_CGROUP ? "cgroup" : "tc";
+}
+
+static void print_link(const struct status *st, const struct link_view *v)
+{
+	const char *role = role_of(st, v);
+
+	printf("  %-16s %s", v->link.name, role);
+	if (!strcmp(role, "protected"))
+		printf(" by %s", tc_kind_name(v->ours));
+	if (!strcmp(role, "covered"))
+		printf(" through its lower device (ifindex %u)", v->link.lower);
+	if (v->not_first && v->ours != TC_NONE)
+		printf(" (warning: another tcx program runs before ksctl here)");
+	putchar('\n');
 }
 
 static void print_plain(const struct status *st)
 {
-	const struct ks_config *c = &st->inst->config;
+	const struct ks_config *c = &st->o.inst.config;
 
-	if (st->inst->source == SOURCE_NONE) {
+	if (st->o.inst.source == SOURCE_NONE) {
 		printf("ksctl: NOT in force: no kill switch in this network namespace (run 'ksctl up')\n");
 		return;
 	}
 	printf("ksctl: %s (%s mode)\n", st->in_force ? "in force" : "NOT in force", mode_of(st));
 	if (st->problem)
 		printf("  problem: %s\n", st->problem);
-	if (st->inst->source == SOURCE_UNREACHABLE)
+	if (st->o.inst.source == SOURCE_UNREACHABLE)
 		printf("  configuration: not readable from here (no pins, no CAP_SYS_ADMIN)\n");
 	else {
 		if (st->policy_known)
 			policy_show_plain(stdout, &st->policy);
-		printf("  state: %s\n", st->inst->source == SOURCE_PINS ? st->inst->pin_dir : "found through the kernel's attachments");
+		printf("  state: %s\n", st->o.inst.source == SOURCE_PINS ? st->o.inst.pin_dir :
+									    "found through the kernel's attachments");
 	}
 	if (c->mode == KS_MODE_CGROUP)
 		printf("  cgroup: %s\n", c->cgroup_path);
@@ -160,28 +134,24 @@ static void print_plain(const struct status *st)
 		printf("  note: %d packet socket%s open here; one with PACKET_QDISC_BYPASS skips every egress hook "
 		       "(ss -0p shows their owners)\n",
 		       st->packet_sockets, st->packet_sockets == 1 ? "" : "s");
-	for (int i = 0; i < st->count; i++) {
-		const struct iface_status *s = &st->ifaces[i];
-
-		printf("  %-16s %s%s%s%s\n", s->link.name, role_names[s->role], s->role == ROLE_PROTECTED ? " by " : "",
-		       s->role == ROLE_PROTECTED ? tc_kind_name(s->kind) : "",
-		       s->not_first ? " (warning: another tcx program runs before ksctl here)" : "");
-	}
+	for (int i = 0; c->mode != KS_MODE_CGROUP && i < st->o.count; i++)
+		print_link(st, &st->o.views[i]);
 }
 
 static void print_json(const struct status *st)
 {
-	const struct ks_config *c = &st->inst->config;
+	const struct ks_config *c = &st->o.inst.config;
 	static const char *const sources[] = { "none", "pins", "kernel", "unreachable" };
 	struct json j;
 
 	json_begin(&j, stdout);
 	json_object(&j, NULL);
 	json_bool(&j, "in_force", st->in_force);
-	json_string(&j, "mode", st->inst->source == SOURCE_NONE ? "none" : mode_of(st));
-	json_string(&j, "source", sources[st->inst->source]);
+	json_string(&j, "mode", st->o.inst.source == SOURCE_NONE ? "none" : mode_of(st));
+	json_string(&j, "source", sources[st->o.inst.source]);
 	if (st->problem)
 		json_string(&j, "problem", st->problem);
+	json_bool(&j, "tunnels_known", st->o.tunnels_known);
 	if (st->policy_known)
 		policy_show_json(&j, &st->policy);
 	if (c->mode == KS_MODE_CGROUP)
@@ -189,19 +159,24 @@ static void print_json(const struct status *st)
 	if (st->packet_sockets >= 0)
 		json_uint(&j, "packet_sockets", (uint64_t)st->packet_sockets);
 	json_array(&j, "interfaces");
-	for (int i = 0; i < st->count; i++) {
-		const struct iface_status *s = &st->ifaces[i];
+	for (int i = 0; c->mode != KS_MODE_CGROUP && i < st->o.count; i++) {
+		const struct link_view *v = &st->o.views[i];
+		const char *role = role_of(st, v);
 
 		json_object(&j, NULL);
-		json_string(&j, "name", s->link.name);
-		json_uint(&j, "ifindex", s->link.ifindex);
-		json_string(&j, "role", s->role == ROLE_UNPROTECTED ? "unprotected" : role_names[s->role]);
-		if (s->role == ROLE_PROTECTED)
-			json_string(&j, "attach", tc_kind_name(s->kind));
-		if (s->role >= ROLE_PROTECTED)
-			json_uint(&j, "egress_programs", (uint64_t)s->programs);
-		if (s->role == ROLE_PROTECTED)
-			json_bool(&j, "first_in_chain", !s->not_first);
+		json_string(&j, "name", v->link.name);
+		json_uint(&j, "ifindex", v->link.ifindex);
+		json_string(&j, "role", !strcmp(role, "UNPROTECTED") ? "unprotected" : !strcmp(role, "UNKNOWN") ? "unknown" : role);
+		if (v->link.kind[0])
+			json_string(&j, "kind", v->link.kind);
+		if (v->ours != TC_NONE)
+			json_string(&j, "attach", tc_kind_name(v->ours));
+		if (v->role == ROLE_FILTERED) {
+			json_uint(&j, "egress_programs", (uint64_t)v->programs);
+			json_bool(&j, "first_in_chain", !v->not_first);
+		}
+		if (!strcmp(role, "covered"))
+			json_uint(&j, "covered_by", v->link.lower);
 		json_end(&j);
 	}
 	json_finish(&j);
@@ -218,8 +193,7 @@ int cmd_status(int argc, char **argv)
 	};
 	const char *pin_dir = NULL;
 	bool json = false, quiet = false;
-	struct instance inst;
-	struct status st = { .inst = &inst, .packet_sockets = -1 };
+	struct status st = { .packet_sockets = -1 };
 	int opt, ret = EXIT_RUNTIME;
 
 	opterr = 0;
@@ -237,19 +211,14 @@ int cmd_status(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("status", "unexpected argument '%s'", argv[optind]);
 
-	if (instance_find(&inst, pin_root(pin_dir)) < 0)
-		return EXIT_RUNTIME;
-	if (inst.source != SOURCE_NONE) {
-		if (inst.config.mode == KS_MODE_CGROUP)
-			examine_cgroup(&st);
-		else if (examine_tc(&st) < 0) {
-			pr_err("cannot list network interfaces");
-			goto out;
-		}
-		if (inst.source != SOURCE_UNREACHABLE) {
+	if (observe(&st.o, pin_root(pin_dir), NULL, 0) < 0)
+		goto out;
+	if (st.o.inst.source != SOURCE_NONE) {
+		examine(&st);
+		if (st.o.inst.source != SOURCE_UNREACHABLE) {
 			struct ks_maps maps;
 
-			instance_maps(&inst, &maps);
+			instance_maps(&st.o.inst, &maps);
 			st.policy_known = policy_read(&st.policy, &maps) == 0;
 		}
 		st.packet_sockets = count_packet_sockets();
@@ -260,8 +229,8 @@ int cmd_status(int argc, char **argv)
 		print_plain(&st);
 	ret = st.in_force ? EXIT_OK : EXIT_RUNTIME;
 out:
+	plan_free(&st.plan);
 	policy_free(&st.policy);
-	free(st.ifaces);
-	instance_close(&inst);
+	observed_free(&st.o);
 	return ret;
 }
