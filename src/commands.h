@@ -19,6 +19,7 @@ int cmd_down(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* For getopt_long's '?' and ':' results: prints the problem and the usage line, returns EXIT_USAGE. */
 int option_error(const char *command, char **argv, int bad_opt);

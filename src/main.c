@@ -19,7 +19,7 @@ const struct command commands[] = {
 	  "up [--config FILE|DIR]... [-i|--tunnel IFNAME]... [-m|--fwmark MARK[/MASK]|off]\n"
 	  "      [--endpoint ADDR:PORT]... [--listen-port PORT] [-a|--allow CIDR]... [--allow-file FILE]\n"
 	  "      [--lan-dns ADDR]... [--force] [--mode auto|tc|cgroup] [--cgroup PATH]\n"
-	  "      [--attach auto|tcx|clsact] [--pin-dir DIR]",
+	  "      [--attach auto|tcx|clsact] [--dry-run] [--pin-dir DIR]",
 	  "put the kill switch in force, or update it in place" },
 	{ "down", cmd_down, "down [--pin-dir DIR]", "remove the kill switch (the only command that does)" },
 	{ "status", cmd_status, "status [--json] [-q|--quiet] [--pin-dir DIR]",
@@ -27,6 +27,8 @@ const struct command commands[] = {
 	{ "stats", cmd_stats, "stats [--json | --prometheus] [--pin-dir DIR]", "show the counters of every verdict" },
 	{ "allow", cmd_allow, "allow list | add CIDR... [--force] | del CIDR... [--pin-dir DIR]",
 	  "show or change the allowlist of the kill switch in force" },
+	{ "watch", cmd_watch, "watch [--interval MS] [--pin-dir DIR]",
+	  "keep the kill switch on every link as they come and go (stays running)" },
 	{ "help", cmd_help, "help [COMMAND]", "show this help, or a command's" },
 	{ "version", cmd_version, "version", "print ksctl's version" },
 	{ 0 }

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ksctl watch: keeps the kill switch in force on every link, as they come
+ * and go. It hears of link and tc changes through netlink and runs the same
+ * observe/plan/apply as `up`, with the programs in force: a link created
+ * later carries the kill switch before it is even up, a filter or qdisc
+ * deleted by hand comes back, and in cgroup mode a re-created tunnel is
+ * followed. A tcx detach sends no event: every --interval it looks anyway.
+ * On SIGTERM it exits and leaves everything in force.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "bpffs.h"
+#include "commands.h"
+#include "links.h"
+#include "lock.h"
+#include "log.h"
+#include "observe.h"
+#include "parse.h"
+
+static volatile sig_atomic_t stopping;
+
+static void stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static double ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* cgroup mode knows a tunnel by its ifindex: a re-created wg0 has a new one. */
+static void follow_tunnels(struct observed *o)
+{
+	for (int i = 0; i < KS_TUNNELS_MAX && o->inst.state; i++) {
+		struct ks_tunnel *t = &o->inst.state->config.tunnel[i];
+		__u32 ifindex = t->name[0] ? if_nametoindex(t->name) : 0;
+
+		if (!t->name[0] || t->ifindex == ifindex)
+			continue;
+		__atomic_store_n(&t->ifindex, ifindex, __ATOMIC_RELAXED);
+		pr_info("ksctl watch: tunnel %s is %s (ifindex %u)", t->name, ifindex ? "back" : "gone", ifindex);
+	}
+}
+
+/* The kind in use: what the links carry already, so that a new one matches them. */
+static enum tc_kind kind_in_use(const struct observed *o)
+{
+	for (int i = 0; i < o->count; i++)
+		if (o->views[i].ours != TC_NONE)
+			return o->views[i].ours;
+	return o->inst.source == SOURCE_PINS || have_cap_sys_admin() ? TC_TCX : TC_CLSACT;
+}
+
+static void log_steps(const struct plan *p, double ms)
+{
+	for (int i = 0; i < p->count; i++) {
+		const struct step *s = &p->steps[i];
+
+		if (s->kind == STEP_ATTACH || s->kind == STEP_ATTACH_CGROUP)
+			pr_info("ksctl watch: %s: kill switch attached (%s) %.1f ms after the change was heard",
+				s->kind == STEP_ATTACH ? s->name : "cgroup", tc_kind_name(s->tc), ms);
+		else if (s->kind == STEP_DETACH)
+			pr_info("ksctl watch: %s: kill switch released (%s): it is a tunnel now", s->name,
+				tc_kind_name(s->tc));
+	}
+}
+
+/* One pass: observe, plan, apply. false when it could not run (logged). */
+static bool reconcile(const char *root, const struct timespec *heard)
+{
+	struct ns_lock lock = { .fd = -1 };
+	const struct link_view *blind;
+	struct programs progs;
+	struct observed o;
+	struct plan plan = { 0 };
+	struct want want;
+	bool ok = false;
+
+	/* `up` or `down` at work: the next pass will see what they left. */
+	if (ns_lock(&lock, 2000) < 0)
+		return false;
+	if (observe(&o, root, NULL, 0) < 0)
+		goto out;
+	if (o.inst.source != SOURCE_PINS && o.inst.source != SOURCE_KERNEL) {
+		pr_debug("ksctl watch: no kill switch in force here to keep (run 'ksctl up')");
+		ok = true;
+		goto out;
+	}
+	if (o.inst.config.mode == KS_MODE_CGROUP)
+		follow_tunnels(&o);
+	want = (struct want){ .mode = o.inst.config.mode, .preferred = kind_in_use(&o),
+			      .cgroup_attached = o.cgroup_attached };
+	if (plan_make(&plan, o.views, o.count, &want, &blind) < 0) {
+		pr_err("ksctl watch: cannot read what is attached at %s's egress", blind ? blind->link.name : "?");
+		goto out;
+	}
+	programs_in_force(&o.inst, &progs);
+	if (plan.count && apply(&plan, &o, &progs, o.inst.config.cgroup_path) == 0)
+		log_steps(&plan, ms_since(heard));
+	ok = true;
+out:
+	plan_free(&plan);
+	observed_free(&o);
+	ns_unlock(&lock);
+	return ok;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	enum { OPT_PIN_DIR = 256, OPT_INTERVAL };
+	static const struct option long_options[] = {
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ 0 }
+	};
+	unsigned long long interval = 1000;
+	const char *pin_dir = NULL;
+	struct sigaction sa = { .sa_handler = stop };
+	int opt, sock;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (opt == OPT_PIN_DIR)
+			pin_dir = optarg;
+		else if (opt == OPT_INTERVAL && (!parse_uint(&interval, optarg, 10, 3600000) || !interval))
+			return usage_error("watch", "invalid --interval '%s': milliseconds, 1-3600000", optarg);
+		else if (opt != OPT_INTERVAL)
+			return option_error("watch", argv, opt);
+	}
+	if (optind < argc)
+		return usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	sock = links_watch_open();
+	if (sock < 0) {
+		pr_err("cannot listen to this namespace's link changes: %s (needs a netlink socket)", strerror(-sock));
+		return EXIT_RUNTIME;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	pr_info("ksctl watch: keeping the kill switch on every link (netlink events, and a look every %llu ms)",
+		interval);
+	while (!stopping) {
+		struct pollfd pfd = { .fd = sock, .events = POLLIN };
+		struct timespec heard;
+		int ready = poll(&pfd, 1, (int)interval);
+
+		clock_gettime(CLOCK_MONOTONIC, &heard);
+		if (ready < 0 && errno != EINTR) {
+			pr_err("ksctl watch: poll: %s", strerror(errno));
+			break;
+		}
+		if (ready > 0 && links_watch_drain(sock) < 0)
+			pr_warn("ksctl watch: reading link events failed: looking anyway");
+		if (!stopping)
+			reconcile(pin_root(pin_dir), &heard);
+	}
+	close(sock);
+	pr_info("ksctl watch: stopping; the kill switch stays in force");
+	return stopping ? EXIT_OK : EXIT_RUNTIME;
+}
