@@ -60,18 +60,24 @@ static int detach_cgroup(const struct instance *inst)
 	return ret < 0;
 }
 
+struct down_options {
+	const char *pin_dir;
+};
+
+static const struct opt down_table[] = {
+	OPT_PIN_DIR(struct down_options, pin_dir),
+	{ 0 }
+};
+
 int cmd_down(int argc, char **argv)
 {
-	const char *pin_dir = NULL;
+	struct down_options o = { 0 };
 	struct instance inst;
-	int failed;
+	int failed, ret = options_parse(&down_command, argc, argv, &o);
 
-	if (parse_pin_dir_only("down", argc, argv, &pin_dir) != EXIT_OK)
-		return EXIT_USAGE;
-	if (optind < argc)
-		return usage_error("down", "unexpected argument '%s'", argv[optind]);
-
-	if (instance_find(&inst, pin_root(pin_dir)) < 0)
+	if (ret != EXIT_OK)
+		return ret;
+	if (instance_find(&inst, pin_root(o.pin_dir)) < 0)
 		return EXIT_RUNTIME;
 	if (inst.source == SOURCE_NONE) {
 		pr_info("ksctl: no kill switch in this network namespace: nothing to remove");
@@ -88,3 +94,10 @@ int cmd_down(int argc, char **argv)
 	pr_info("ksctl: kill switch removed: egress is no longer filtered");
 	return EXIT_OK;
 }
+
+const struct command down_command = {
+	.name = "down",
+	.run = cmd_down,
+	.summary = "remove the kill switch (the only command that does)",
+	.options = down_table,
+};
