@@ -9,15 +9,17 @@
 #include "allowlist.h"
 #include "commands.h"
 #include "instance.h"
+#include "json.h"
 #include "log.h"
 #include "prefix_scope.h"
 
 struct allow_options {
-	bool force;
+	bool json, force;
 	const char *pin_dir;
 };
 
 static const struct opt allow_table[] = {
+	OPT_JSON(struct allow_options, json, "print the list"),
 	{ .name = "force", .kind = OPT_FLAG, .offset = offsetof(struct allow_options, force),
 	  .help = "add prefixes shorter than /" KS_STRINGIFY(KS_WIDE4) " (IPv4) or /" KS_STRINGIFY(KS_WIDE6)
 		  " (IPv6) that reach public address space" },
@@ -25,21 +27,33 @@ static const struct opt allow_table[] = {
 	{ 0 }
 };
 
-static int list(const struct allowlist *maps)
+/* One CIDR a line, or {"allowlist":["10.0.0.0/8",...]}. */
+static int list(const struct allowlist *maps, bool json)
 {
 	struct prefix_list present = { 0 };
 	char text[PREFIX_TEXT_MAX];
 	int ret = allowlist_read(maps, &present);
+	struct json j;
 
 	if (ret < 0) {
 		pr_err("cannot read the allowlist: %s", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
 	prefix_list_sort(&present);
+	json_begin(&j, stdout);
+	if (json) {
+		json_object(&j, NULL);
+		json_array(&j, "allowlist");
+	}
 	for (size_t i = 0; i < present.count; i++) {
 		prefix_format(&present.items[i], text);
-		printf("%s\n", text);
+		if (json)
+			json_string(&j, NULL, text);
+		else
+			printf("%s\n", text);
 	}
+	if (json)
+		json_finish(&j);
 	prefix_list_free(&present);
 	return EXIT_OK;
 }
@@ -100,7 +114,7 @@ int cmd_allow(int argc, char **argv)
 		maps.fd6 = inst.map_fd[KS_MAP_ALLOW6];
 		maps.table4_fd = inst.map_fd[KS_MAP_TABLE4];
 		maps.state = inst.state;
-		ret = !strcmp(action, "list") ? list(&maps) : change(&maps, &prefixes, !strcmp(action, "add"));
+		ret = !strcmp(action, "list") ? list(&maps, o.json) : change(&maps, &prefixes, !strcmp(action, "add"));
 	}
 	instance_close(&inst);
 out:

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "bpffs.h"
+#include "log.h"
 #include "options.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -41,7 +42,7 @@ void help_print_usage(FILE *out);
 	  .def = KS_PIN_ROOT_DEFAULT, .env = KS_PIN_ROOT_ENV, .offset = offsetof(type, field),          \
 	  .values = VALUES_DIR }
 #define OPT_JSON(type, field, what)                                                         \
-	{ .name = "json", .kind = OPT_FLAG, .help = what " as one JSON object", \
-	  .offset = offsetof(type, field) }
+	{ .name = "json", .kind = OPT_FLAG, .help = what " as one JSON object; errors too, on stderr", \
+	  .offset = offsetof(type, field), .early = log_use_json }
 
 #endif

@@ -6,6 +6,14 @@
 #include "commands.h"
 #include "log.h"
 
+/* Before any command is known, --json anywhere asks for errors as JSON. */
+static void scan_for_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			log_use_json();
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -27,6 +35,7 @@ int main(int argc, char **argv)
 	}
 	c = find_command(argv[1]);
 	if (!c) {
+		scan_for_json(argc, argv);
 		pr_err("unknown command '%s': see 'ksctl help'", argv[1]);
 		return EXIT_USAGE;
 	}

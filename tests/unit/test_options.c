@@ -306,6 +306,26 @@ static void unit_options_man_and_completion(void)
 	free(comp);
 }
 
+/* Last: there is no way back from JSON messages. */
+static void unit_json_errors(void)
+{
+	struct capture cap;
+	char *err;
+	int ret;
+
+	capture_begin(&cap);
+	log_use_json();
+	ret = options_parse(&sample_command, 2, ARGV("sample", "--colour=\"x\""), &(struct sample){ 0 });
+	pr_warn("a %s", "warning");
+	pr_info("ksctl: said");
+	err = capture_end(&cap);
+	CHECK(ret == EXIT_USAGE, "ret %d", ret);
+	CHECK(!strcmp(err, "{\"error\":\"invalid colour '\\\"x\\\"': use red, green or blue: see 'ksctl help sample'\"}\n"
+			   "{\"warning\":\"a warning\"}\n{\"info\":\"said\"}\n"),
+	      "got %s", err);
+	free(err);
+}
+
 int main(void)
 {
 	RUN(unit_options_parse, "a table parses flags, strings, choices and repeated values, options among arguments, twice");
@@ -314,5 +334,6 @@ int main(void)
 	RUN(unit_options_help, "every command's help has a line per option with its default and variable");
 	RUN(unit_command_tables, "the tables: unique names beside -h and -v, each kind's fields, 7 commands");
 	RUN(unit_options_man_and_completion, "man page sections and completion words for every option");
+	RUN(unit_json_errors, "after --json every message is one JSON object a line, the usage error the same exit 2");
 	return check_failed_tests ? 1 : 0;
 }
