@@ -49,9 +49,12 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_
 FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SECONDS ?= 60
 FUZZ_QUICK_SECONDS ?= 10
+# git describe, or the VERSION file of a tarball: tools/version.sh.
+VERSION := $(shell sh tools/version.sh)
+VERSION_H := $(BUILD)/ksctl_version.h
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache
+.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache FORCE
 
 all: $(BUILD)/ksctl
 
@@ -71,6 +74,13 @@ $(BUILD)/killswitch.bpf.o: bpf/killswitch.bpf.c include/ksctl_common.h | $(BUILD
 $(SKEL): $(BUILD)/killswitch.bpf.o
 	$(say) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name killswitch > $@
+
+# Rewritten only when the version changes, so that only version.o is rebuilt.
+$(VERSION_H): FORCE | $(BUILD)
+	$(Q)printf '/* Written by make from tools/version.sh. */\n#define KSCTL_VERSION "%s"\n' '$(VERSION)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "  VERSION $(VERSION)"; fi
+
+$(BUILD)/obj/version.o $(BUILD)/test/obj/version.o $(BUILD)/fuzz/obj/version.o: $(VERSION_H)
 
 $(BUILD)/obj/%.o: src/%.c $(SKEL) | $(BUILD)/obj
 	$(say) CC $@
@@ -117,7 +127,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libksctl.a
 	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
-$(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
+$(BUILD)/dist/ksctl: $(SRCS) $(SKEL) $(VERSION_H) | $(BUILD)/dist
 	$(say) DIST $@
 	$(Q)$(CC) $(CFLAGS) -static -Os -s $(SRCS) $(LDLIBS) -o $@
 
@@ -165,7 +175,7 @@ TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
 SHELL_SCRIPTS = .ci/run tests/compose/lsio-init \
 	$(shell find tests tools -name node_modules -prune -o -name '*.sh' -print | sort)
 
-check: $(SKEL)
+check: $(SKEL) $(VERSION_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem -Iinclude -I$(BUILD) \
 		--include=/usr/include/bpf/libbpf_common.h src

@@ -15,6 +15,7 @@
 #include "links.h"
 #include "log.h"
 #include "policy_show.h"
+#include "version.h"
 
 enum role { ROLE_LOOPBACK, ROLE_TUNNEL, ROLE_PROTECTED, ROLE_UNPROTECTED };
 static const char *const role_names[] = { "loopback", "tunnel", "protected", "UNPROTECTED" };
@@ -176,6 +177,7 @@ static void print_json(const struct status *st)
 
 	json_begin(&j, stdout);
 	json_object(&j, NULL);
+	json_string(&j, "version", ksctl_version);
 	json_bool(&j, "in_force", st->in_force);
 	json_string(&j, "mode", st->inst->source == SOURCE_NONE ? "none" : mode_of(st));
 	json_string(&j, "source", sources[st->inst->source]);
