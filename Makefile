@@ -4,6 +4,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
 BUILD := build
 CC ?= cc
 CLANG ?= clang
@@ -56,7 +57,7 @@ VERSION_H := $(BUILD)/ksctl_version.h
 .DELETE_ON_ERROR:
 .PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache FORCE
 
-all: $(BUILD)/ksctl
+all: $(BUILD)/ksctl $(BUILD)/ksctl.8
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -126,6 +127,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libksctl.a
 	$(say) CLANG $@
 	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
+# The man page: prose by hand, each command's options from ksctl's own tables.
+$(BUILD)/ksctl.8: man/ksctl.8.in $(BUILD)/ksctl $(VERSION_H)
+	$(say) MAN $@
+	$(Q)$(BUILD)/ksctl help --man > $@.part
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/^\.\\" @COMMANDS@$$/{r $@.part' -e 'd;}' $< > $@
+	$(Q)rm -f $@.part
+
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
 $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) $(VERSION_H) | $(BUILD)/dist
 	$(say) DIST $@
@@ -167,8 +175,9 @@ test-compose: deps
 	$(Q)$(MAKE) --no-print-directory dist
 	$(Q)bash tests/run.sh tests/compose/run.sh
 
-install: $(BUILD)/ksctl
-	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/ksctl
+install: $(BUILD)/ksctl $(BUILD)/ksctl.8
+	install -D -m 0755 $(BUILD)/ksctl $(DESTDIR)$(PREFIX)/sbin/ksctl
+	install -D -m 0644 $(BUILD)/ksctl.8 $(DESTDIR)$(MANDIR)/man8/ksctl.8
 
 TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
 # Every shell script but tools/ksctl-init, which is checked as POSIX sh. Settings: .shellcheckrc.

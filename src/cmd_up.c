@@ -152,14 +152,14 @@ static const struct opt up_table[] = {
 	  .help = "allow prefixes shorter than /" KS_STRINGIFY(KS_WIDE4) " (IPv4) or /" KS_STRINGIFY(KS_WIDE6)
 		  " (IPv6) that reach public address space" },
 	{ .name = "mode", .kind = OPT_CHOICE, .choices = mode_names, .offset = offsetof(struct up_options, mode_choice),
-	  .help = "tc: every interface of the network namespace; cgroup: the sockets of --cgroup's cgroup; "
-		  "auto: cgroup with --cgroup, else tc" },
+	  .help = "what is filtered: with tc, every interface of the network namespace; with cgroup, the sockets "
+		  "of --cgroup's cgroup; auto is cgroup with --cgroup, else tc" },
 	{ .name = "cgroup", .kind = OPT_STRING, .value = "PATH", .offset = offsetof(struct up_options, request.cgroup_path),
 	  .help = "the cgroup v2 directory whose sockets cgroup mode filters", .values = VALUES_DIR },
 	{ .name = "attach", .kind = OPT_CHOICE, .choices = attach_names,
 	  .offset = offsetof(struct up_options, attach_choice),
-	  .help = "tc mode's hook: tcx (Linux 6.6+) or a clsact filter; auto: tcx if a later run can reopen it "
-		  "(pins, CAP_SYS_ADMIN), and an interface keeps its kind" },
+	  .help = "the hook in tc mode: tcx (Linux 6.6+) or a clsact filter; auto is tcx if a later run can "
+		  "reopen it (pins, CAP_SYS_ADMIN), and an interface keeps its kind" },
 	OPT_PIN_DIR(struct up_options, pin_dir),
 	{ 0 }
 };
