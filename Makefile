@@ -5,6 +5,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILD := build
 CC ?= cc
 CLANG ?= clang
@@ -57,7 +58,7 @@ VERSION_H := $(BUILD)/ksctl_version.h
 .DELETE_ON_ERROR:
 .PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache FORCE
 
-all: $(BUILD)/ksctl $(BUILD)/ksctl.8
+all: $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -127,11 +128,17 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libksctl.a
 	$(say) CLANG $@
 	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
-# The man page: prose by hand, each command's options from ksctl's own tables.
+# The man page and the completion: prose by hand, each command's options from ksctl's own tables.
 $(BUILD)/ksctl.8: man/ksctl.8.in $(BUILD)/ksctl $(VERSION_H)
 	$(say) MAN $@
 	$(Q)$(BUILD)/ksctl help --man > $@.part
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/^\.\\" @COMMANDS@$$/{r $@.part' -e 'd;}' $< > $@
+	$(Q)rm -f $@.part
+
+$(BUILD)/ksctl.bash: completion/ksctl.bash.in $(BUILD)/ksctl
+	$(say) BASH $@
+	$(Q)$(BUILD)/ksctl help --completion > $@.part
+	$(Q)sed -e '/^# @GENERATED@$$/{r $@.part' -e 'd;}' $< > $@
 	$(Q)rm -f $@.part
 
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
@@ -175,9 +182,10 @@ test-compose: deps
 	$(Q)$(MAKE) --no-print-directory dist
 	$(Q)bash tests/run.sh tests/compose/run.sh
 
-install: $(BUILD)/ksctl $(BUILD)/ksctl.8
+install: $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 	install -D -m 0755 $(BUILD)/ksctl $(DESTDIR)$(PREFIX)/sbin/ksctl
 	install -D -m 0644 $(BUILD)/ksctl.8 $(DESTDIR)$(MANDIR)/man8/ksctl.8
+	install -D -m 0644 $(BUILD)/ksctl.bash $(DESTDIR)$(BASHCOMPDIR)/ksctl
 
 TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
 # Every shell script but tools/ksctl-init, which is checked as POSIX sh. Settings: .shellcheckrc.
