@@ -24,7 +24,7 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 # libFuzzer and clang's sanitizer runtimes, for the fuzzers (tests/fuzz).
 DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git
 DEPS_BENCH := iptables nftables iperf3
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
@@ -151,7 +151,7 @@ dist: $(BUILD)/dist/ksctl
 $(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/fuzz/obj $(BUILD)/dist:
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
+unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
 fuzzers: $(FUZZERS)
 
@@ -161,7 +161,7 @@ fuzz: deps
 	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh tests/fuzz/run.sh
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
-TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/cli/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 
