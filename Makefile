@@ -4,6 +4,8 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILD := build
 CC ?= cc
 CLANG ?= clang
@@ -22,7 +24,7 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 # libFuzzer and clang's sanitizer runtimes, for the fuzzers (tests/fuzz).
 DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git
 DEPS_BENCH := iptables nftables iperf3
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
@@ -49,11 +51,14 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_
 FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SECONDS ?= 60
 FUZZ_QUICK_SECONDS ?= 10
+# git describe, or the VERSION file of a tarball: tools/version.sh.
+VERSION := $(shell sh tools/version.sh)
+VERSION_H := $(BUILD)/ksctl_version.h
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache
+.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache FORCE
 
-all: $(BUILD)/ksctl
+all: $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -71,6 +76,13 @@ $(BUILD)/killswitch.bpf.o: bpf/killswitch.bpf.c include/ksctl_common.h | $(BUILD
 $(SKEL): $(BUILD)/killswitch.bpf.o
 	$(say) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name killswitch > $@
+
+# Rewritten only when the version changes, so that only version.o is rebuilt.
+$(VERSION_H): FORCE | $(BUILD)
+	$(Q)printf '/* Written by make from tools/version.sh. */\n#define KSCTL_VERSION "%s"\n' '$(VERSION)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "  VERSION $(VERSION)"; fi
+
+$(BUILD)/obj/version.o $(BUILD)/test/obj/version.o $(BUILD)/fuzz/obj/version.o: $(VERSION_H)
 
 $(BUILD)/obj/%.o: src/%.c $(SKEL) | $(BUILD)/obj
 	$(say) CC $@
@@ -116,8 +128,21 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libksctl.a
 	$(say) CLANG $@
 	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
+# The man page and the completion: prose by hand, each command's options from ksctl's own tables.
+$(BUILD)/ksctl.8: man/ksctl.8.in $(BUILD)/ksctl $(VERSION_H)
+	$(say) MAN $@
+	$(Q)$(BUILD)/ksctl help --man > $@.part
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/^\.\\" @COMMANDS@$$/{r $@.part' -e 'd;}' $< > $@
+	$(Q)rm -f $@.part
+
+$(BUILD)/ksctl.bash: completion/ksctl.bash.in $(BUILD)/ksctl
+	$(say) BASH $@
+	$(Q)$(BUILD)/ksctl help --completion > $@.part
+	$(Q)sed -e '/^# @GENERATED@$$/{r $@.part' -e 'd;}' $< > $@
+	$(Q)rm -f $@.part
+
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
-$(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
+$(BUILD)/dist/ksctl: $(SRCS) $(SKEL) $(VERSION_H) | $(BUILD)/dist
 	$(say) DIST $@
 	$(Q)$(CC) $(CFLAGS) -static -Os -s $(SRCS) $(LDLIBS) -o $@
 
@@ -126,7 +151,7 @@ dist: $(BUILD)/dist/ksctl
 $(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/fuzz/obj $(BUILD)/dist:
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
+unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
 fuzzers: $(FUZZERS)
 
@@ -136,7 +161,7 @@ fuzz: deps
 	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh tests/fuzz/run.sh
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
-TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/cli/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 
@@ -157,15 +182,17 @@ test-compose: deps
 	$(Q)$(MAKE) --no-print-directory dist
 	$(Q)bash tests/run.sh tests/compose/run.sh
 
-install: $(BUILD)/ksctl
-	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/ksctl
+install: $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
+	install -D -m 0755 $(BUILD)/ksctl $(DESTDIR)$(PREFIX)/sbin/ksctl
+	install -D -m 0644 $(BUILD)/ksctl.8 $(DESTDIR)$(MANDIR)/man8/ksctl.8
+	install -D -m 0644 $(BUILD)/ksctl.bash $(DESTDIR)$(BASHCOMPDIR)/ksctl
 
 TIDY_FLAGS = $(filter-out -MMD -MP -I$(BUILD),$(CFLAGS)) -isystem $(BUILD)
 # Every shell script but tools/ksctl-init, which is checked as POSIX sh. Settings: .shellcheckrc.
 SHELL_SCRIPTS = .ci/run tests/compose/lsio-init \
 	$(shell find tests tools -name node_modules -prune -o -name '*.sh' -print | sort)
 
-check: $(SKEL)
+check: $(SKEL) $(VERSION_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem -Iinclude -I$(BUILD) \
 		--include=/usr/include/bpf/libbpf_common.h src

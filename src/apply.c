@@ -69,6 +69,11 @@ static int cgroup_step(const struct step *s, const struct observed *o, const str
 	return ret;
 }
 
+static const char *const done[] = {
+	[STEP_ATTACH] = "attached",	    [STEP_REPLACE] = "replaced",	[STEP_DETACH] = "detached",
+	[STEP_ATTACH_CGROUP] = "attached", [STEP_REPLACE_CGROUP] = "replaced", [STEP_DETACH_CGROUP] = "detached",
+};
+
 static const char *const actions[] = {
 	[STEP_ATTACH] = "attach",	  [STEP_REPLACE] = "replace", [STEP_DETACH] = "detach",
 	[STEP_ATTACH_CGROUP] = "attach", [STEP_REPLACE_CGROUP] = "replace", [STEP_DETACH_CGROUP] = "detach",
@@ -119,6 +124,9 @@ int apply(const struct plan *p, const struct observed *o, const struct programs 
 			ret = detach_link(s, v, o);
 		else
 			ret = attach_link(s, v, o, progs);
+		if (ret == 0)
+			pr_debug("%s: %s %s", s->kind >= STEP_ATTACH_CGROUP ? "cgroup" : s->name,
+				 s->kind >= STEP_ATTACH_CGROUP ? "program" : tc_kind_name(s->tc), done[s->kind]);
 		/* A link deleted since it was read needs no verdict any more. */
 		if (ret == 0 || (ret == -ENODEV && s->kind < STEP_ATTACH_CGROUP))
 			continue;

@@ -21,7 +21,7 @@
 
 const char *pin_root(const char *option)
 {
-	const char *env = getenv("KSCTL_PIN_DIR");
+	const char *env = getenv(KS_PIN_ROOT_ENV);
 
 	if (option)
 		return option;

@@ -7,8 +7,9 @@
 #include <stdbool.h>
 
 #define KS_PIN_ROOT_DEFAULT "/sys/fs/bpf/ksctl"
+#define KS_PIN_ROOT_ENV "KSCTL_PIN_DIR"
 
-/* --pin-dir, else $KSCTL_PIN_DIR, else the default. */
+/* --pin-dir, else $KSCTL_PIN_DIR (KS_PIN_ROOT_ENV), else the default. */
 const char *pin_root(const char *option);
 
 /* "<root>/netns-<cookie>": the network namespace's own directory. 0 or -errno. */

@@ -9,24 +9,51 @@
 #include "allowlist.h"
 #include "commands.h"
 #include "instance.h"
+#include "json.h"
 #include "log.h"
 #include "prefix_scope.h"
 
-static int list(const struct allowlist *maps)
+struct allow_options {
+	bool json, force;
+	const char *pin_dir;
+};
+
+static const struct opt allow_table[] = {
+	OPT_JSON(struct allow_options, json, "print the list"),
+	{ .name = "force", .kind = OPT_FLAG, .offset = offsetof(struct allow_options, force),
+	  .help = "add prefixes shorter than /" KS_STRINGIFY(KS_WIDE4) " (IPv4) or /" KS_STRINGIFY(KS_WIDE6)
+		  " (IPv6) that reach public address space" },
+	OPT_PIN_DIR(struct allow_options, pin_dir),
+	{ 0 }
+};
+
+/* One CIDR a line, or {"allowlist":["10.0.0.0/8",...]}. */
+static int list(const struct allowlist *maps, bool json)
 {
 	struct prefix_list present = { 0 };
 	char text[PREFIX_TEXT_MAX];
 	int ret = allowlist_read(maps, &present);
+	struct json j;
 
 	if (ret < 0) {
 		pr_err("cannot read the allowlist: %s", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
 	prefix_list_sort(&present);
+	json_begin(&j, stdout);
+	if (json) {
+		json_object(&j, NULL);
+		json_array(&j, "allowlist");
+	}
 	for (size_t i = 0; i < present.count; i++) {
 		prefix_format(&present.items[i], text);
-		printf("%s\n", text);
+		if (json)
+			json_string(&j, NULL, text);
+		else
+			printf("%s\n", text);
 	}
+	if (json)
+		json_finish(&j);
 	prefix_list_free(&present);
 	return EXIT_OK;
 }
@@ -55,30 +82,16 @@ static int change(const struct allowlist *maps, const struct prefix_list *prefix
 
 int cmd_allow(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_FORCE };
-	static const struct option long_options[] = {
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ 0 }
-	};
+	struct allow_options o = { 0 };
 	struct prefix_list prefixes = { 0 };
-	const char *pin_dir = NULL, *action;
-	bool force = false;
-	int opt;
+	const char *action;
 	struct allowlist maps;
 	struct instance inst;
-	int ret = EXIT_USAGE;
+	int ret = options_parse(&allow_command, argc, argv, &o);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-		if (opt == OPT_PIN_DIR)
-			pin_dir = optarg;
-		else if (opt == OPT_FORCE)
-			force = true;
-		else
-			return option_error("allow", argv, opt);
-	}
+	if (ret != EXIT_OK)
+		return ret;
+	ret = EXIT_USAGE;
 	if (optind == argc)
 		return usage_error("allow", "say list, add or del");
 	action = argv[optind++];
@@ -92,19 +105,27 @@ int cmd_allow(int argc, char **argv)
 	for (; optind < argc; optind++)
 		if (!prefix_list_add_text(&prefixes, argv[optind]))
 			goto out;
-	if (!strcmp(action, "add") && !force && prefixes_refuse_public_wide(&prefixes))
+	if (!strcmp(action, "add") && !o.force && prefixes_refuse_public_wide(&prefixes))
 		goto out;
 
-	ret = instance_open(&inst, pin_dir);
+	ret = instance_open(&inst, o.pin_dir);
 	if (ret == EXIT_OK) {
 		maps.fd4 = inst.map_fd[KS_MAP_ALLOW4];
 		maps.fd6 = inst.map_fd[KS_MAP_ALLOW6];
 		maps.table4_fd = inst.map_fd[KS_MAP_TABLE4];
 		maps.state = inst.state;
-		ret = !strcmp(action, "list") ? list(&maps) : change(&maps, &prefixes, !strcmp(action, "add"));
+		ret = !strcmp(action, "list") ? list(&maps, o.json) : change(&maps, &prefixes, !strcmp(action, "add"));
 	}
 	instance_close(&inst);
 out:
 	prefix_list_free(&prefixes);
 	return ret;
 }
+
+const struct command allow_command = {
+	.name = "allow",
+	.run = cmd_allow,
+	.args = "list | add CIDR... | del CIDR...",
+	.summary = "show or change the allowlist of the kill switch in force",
+	.options = allow_table,
+};

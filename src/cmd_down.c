@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* ksctl down: the one command that removes the kill switch. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "apply.h"
@@ -38,20 +37,28 @@ static int remove_all(struct observed *o)
 	return EXIT_OK;
 }
 
+struct down_options {
+	const char *pin_dir;
+};
+
+static const struct opt down_table[] = {
+	OPT_PIN_DIR(struct down_options, pin_dir),
+	{ 0 }
+};
+
 int cmd_down(int argc, char **argv)
 {
-	const char *pin_dir = NULL;
+	struct down_options opts = { 0 };
 	struct ns_lock lock = { .fd = -1 };
 	struct observed o;
-	int ret = EXIT_RUNTIME;
+	int ret = options_parse(&down_command, argc, argv, &opts);
 
-	if (parse_pin_dir_only("down", argc, argv, &pin_dir) != EXIT_OK)
-		return EXIT_USAGE;
-	if (optind < argc)
-		return usage_error("down", "unexpected argument '%s'", argv[optind]);
+	if (ret != EXIT_OK)
+		return ret;
+	ret = EXIT_RUNTIME;
 	if (ns_lock(&lock, KS_LOCK_WAIT_MS) < 0)
 		return EXIT_RUNTIME;
-	if (observe(&o, pin_root(pin_dir), NULL, 0) < 0)
+	if (observe(&o, pin_root(opts.pin_dir), NULL, 0) < 0)
 		goto out;
 	if (o.inst.source == SOURCE_NONE) {
 		record_remove();
@@ -71,3 +78,10 @@ out:
 	ns_unlock(&lock);
 	return ret;
 }
+
+const struct command down_command = {
+	.name = "down",
+	.run = cmd_down,
+	.summary = "remove the kill switch (the only command that does)",
+	.options = down_table,
+};

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* ksctl stats: what the kill switch passed and dropped, and why. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,39 +8,32 @@
 #include "instance.h"
 #include "log.h"
 
-enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_PROMETHEUS };
+struct stats_options {
+	bool json, prometheus;
+	const char *pin_dir;
+};
+
+static const struct opt stats_table[] = {
+	OPT_JSON(struct stats_options, json, "print the counters"),
+	{ .name = "prometheus", .kind = OPT_FLAG, .offset = offsetof(struct stats_options, prometheus),
+	  .help = "print the counters in Prometheus' text format, with ksctl_build_info" },
+	OPT_PIN_DIR(struct stats_options, pin_dir),
+	{ 0 }
+};
 
 int cmd_stats(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_JSON, OPT_PROMETHEUS };
-	static const struct option long_options[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ 0 }
-	};
-	enum format format = FORMAT_TABLE;
-	const char *pin_dir = NULL;
+	struct stats_options o = { 0 };
 	struct counters c = { 0 };
 	struct instance inst;
-	int opt, ret;
+	int ret = options_parse(&stats_command, argc, argv, &o);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-		if (opt == OPT_JSON || opt == OPT_PROMETHEUS) {
-			if (format != FORMAT_TABLE)
-				return usage_error("stats", "--json and --prometheus exclude each other");
-			format = opt == OPT_JSON ? FORMAT_JSON : FORMAT_PROMETHEUS;
-		} else if (opt == OPT_PIN_DIR)
-			pin_dir = optarg;
-		else
-			return option_error("stats", argv, opt);
-	}
-	if (optind < argc)
-		return usage_error("stats", "unexpected argument '%s'", argv[optind]);
+	if (ret != EXIT_OK)
+		return ret;
+	if (o.json && o.prometheus)
+		return usage_error("stats", "--json and --prometheus exclude each other");
 
-	ret = instance_open(&inst, pin_dir);
+	ret = instance_open(&inst, o.pin_dir);
 	if (ret != EXIT_OK)
 		return ret;
 	c.mode = inst.config.mode == KS_MODE_CGROUP ? "cgroup" : "tc";
@@ -51,11 +43,18 @@ int cmd_stats(int argc, char **argv)
 		pr_err("cannot read the counters: %s", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
-	if (format == FORMAT_JSON)
+	if (o.json)
 		counters_print_json(stdout, &c);
-	else if (format == FORMAT_PROMETHEUS)
+	else if (o.prometheus)
 		counters_print_prometheus(stdout, &c);
 	else
 		counters_print_table(stdout, &c);
 	return EXIT_OK;
 }
+
+const struct command stats_command = {
+	.name = "stats",
+	.run = cmd_stats,
+	.summary = "show the counters of every verdict",
+	.options = stats_table,
+};

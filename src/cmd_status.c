@@ -5,7 +5,6 @@
  * observe() and plan_make() as `up`, so the two cannot disagree. Exit 0 if
  * and only if it is in force.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "observe.h"
 #include "policy_show.h"
+#include "version.h"
 
 struct status {
 	struct observed o;
@@ -147,6 +147,7 @@ static void print_json(const struct status *st)
 	json_begin(&j, stdout);
 	json_object(&j, NULL);
 	json_bool(&j, "in_force", st->in_force);
+	json_string(&j, "version", ksctl_version);
 	json_string(&j, "mode", st->o.inst.source == SOURCE_NONE ? "none" : mode_of(st));
 	json_string(&j, "source", sources[st->o.inst.source]);
 	if (st->problem)
@@ -182,36 +183,29 @@ static void print_json(const struct status *st)
 	json_finish(&j);
 }
 
+struct status_options {
+	bool json, quiet;
+	const char *pin_dir;
+};
+
+static const struct opt status_table[] = {
+	OPT_JSON(struct status_options, json, "print the state"),
+	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .offset = offsetof(struct status_options, quiet),
+	  .help = "print nothing: the exit status says it (a healthcheck)" },
+	OPT_PIN_DIR(struct status_options, pin_dir),
+	{ 0 }
+};
+
 int cmd_status(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_JSON };
-	static const struct option long_options[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ 0 }
-	};
-	const char *pin_dir = NULL;
-	bool json = false, quiet = false;
+	struct status_options o = { 0 };
 	struct status st = { .packet_sockets = -1 };
-	int opt, ret = EXIT_RUNTIME;
+	int ret = options_parse(&status_command, argc, argv, &o);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":q", long_options, NULL)) != -1) {
-		if (opt == OPT_JSON)
-			json = true;
-		else if (opt == 'q')
-			quiet = true;
-		else if (opt == OPT_PIN_DIR)
-			pin_dir = optarg;
-		else
-			return option_error("status", argv, opt);
-	}
-	if (optind < argc)
-		return usage_error("status", "unexpected argument '%s'", argv[optind]);
-
-	if (observe(&st.o, pin_root(pin_dir), NULL, 0) < 0)
+	if (ret != EXIT_OK)
+		return ret;
+	ret = EXIT_RUNTIME;
+	if (observe(&st.o, pin_root(o.pin_dir), NULL, 0) < 0)
 		goto out;
 	if (st.o.inst.source != SOURCE_NONE) {
 		examine(&st);
@@ -223,9 +217,9 @@ int cmd_status(int argc, char **argv)
 		}
 		st.packet_sockets = count_packet_sockets();
 	}
-	if (json)
+	if (o.json)
 		print_json(&st);
-	else if (!quiet)
+	else if (!o.quiet)
 		print_plain(&st);
 	ret = st.in_force ? EXIT_OK : EXIT_RUNTIME;
 out:
@@ -234,3 +228,10 @@ out:
 	observed_free(&st.o);
 	return ret;
 }
+
+const struct command status_command = {
+	.name = "status",
+	.run = cmd_status,
+	.summary = "say whether the kill switch is in force (exit 0 if and only if it is)",
+	.options = status_table,
+};

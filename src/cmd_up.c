@@ -1,44 +1,52 @@
 // SPDX-License-Identifier: MIT
 /*
- * ksctl up: load (reusing the maps of a kill switch already in force), write
- * the configuration, attach or atomically replace, pin. Configuration is
- * written before any attachment, and nothing is ever detached here except
- * from an interface that has become a tunnel: no moment with egress open.
+ * ksctl up: its options, and the policy they derive; src/up.c puts it in
+ * force as one transaction.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <net/if.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "allowlist.h"
-#include "attach_cgroup.h"
 #include "attach_tc.h"
 #include "bpffs.h"
 #include "commands.h"
+#include "defaults.h"
 #include "derive.h"
-#include "up.h"
-#include "links.h"
-#include "loader.h"
 #include "log.h"
 #include "parse.h"
+#include "prefix_scope.h"
+#include "up.h"
 
 struct up_options {
 	struct up_request request;
 	struct up_how how;
+	int mode_choice, attach_choice; /* indexes in mode_names, attach_names */
 };
 
-static int add_tunnel_option(struct up_request *r, const char *name)
+enum mode_choice { MODE_AUTO, MODE_TC, MODE_CGROUP };
+static const char *const mode_names[] = { [MODE_AUTO] = "auto", [MODE_TC] = "tc", [MODE_CGROUP] = "cgroup", NULL };
+static const char *const attach_names[] = { "auto", "tcx", "clsact", NULL };
+static const enum tc_kind attach_kinds[] = { TC_NONE, TC_TCX, TC_CLSACT };
+
+static int add_tunnel_option(void *request, const char *name)
 {
+	struct up_request *r = request;
+
 	if (r->tunnel_count == KS_TUNNELS_MAX)
 		return usage_error("up", "more than %d tunnels ('%s')", KS_TUNNELS_MAX, name);
 	return parse_ifname(r->tunnels[r->tunnel_count++], name) ? EXIT_OK : EXIT_USAGE;
 }
 
-static int add_endpoint_option(struct up_request *r, const char *text)
+static int set_fwmark_option(void *request, const char *text)
 {
+	struct up_request *r = request;
+
+	r->fwmark_given = true;
+	return parse_fwmark(&r->mark, &r->mask, text) ? EXIT_OK : EXIT_USAGE;
+}
+
+static int add_endpoint_option(void *request, const char *text)
+{
+	struct up_request *r = request;
 	struct wgconf_endpoint *grown = reallocarray(r->endpoints, r->endpoint_count + 1, sizeof(*grown));
 
 	if (!grown)
@@ -47,8 +55,9 @@ static int add_endpoint_option(struct up_request *r, const char *text)
 	return wgconf_parse_endpoint(&r->endpoints[r->endpoint_count++], text) ? EXIT_OK : EXIT_USAGE;
 }
 
-static int add_listen_port_option(struct up_request *r, const char *text)
+static int add_listen_port_option(void *request, const char *text)
 {
+	struct up_request *r = request;
 	unsigned long long port;
 
 	if (!parse_uint(&port, text, 10, 65535) || port == 0)
@@ -59,8 +68,25 @@ static int add_listen_port_option(struct up_request *r, const char *text)
 	return EXIT_OK;
 }
 
-static int add_lan_dns_option(struct up_request *r, const char *text)
+static int add_allow_option(void *request, const char *text)
 {
+	struct up_request *r = request;
+
+	r->allow_given = true;
+	return prefix_list_add_text(&r->allow, text) ? EXIT_OK : EXIT_USAGE;
+}
+
+static int add_allow_file_option(void *request, const char *path)
+{
+	struct up_request *r = request;
+
+	r->allow_given = true;
+	return prefix_list_add_file(&r->allow, path) ? EXIT_OK : EXIT_USAGE;
+}
+
+static int add_lan_dns_option(void *request, const char *text)
+{
+	struct up_request *r = request;
 	struct prefix p;
 	bool host_bits;
 
@@ -71,111 +97,76 @@ static int add_lan_dns_option(struct up_request *r, const char *text)
 	return prefix_list_add(&r->lan_dns, &p) ? EXIT_OK : EXIT_RUNTIME;
 }
 
-static int add_config_option(struct up_request *r, const char *path)
+static int add_config_option(void *request, const char *path)
 {
+	struct up_request *r = request;
+
 	if (r->config_count == KS_CONFIGS_MAX)
 		return usage_error("up", "more than %d --config ('%s')", KS_CONFIGS_MAX, path);
 	r->configs[r->config_count++] = path;
 	return EXIT_OK;
 }
 
+#define REQUEST offsetof(struct up_options, request)
+
+static const struct opt up_table[] = {
+	{ .name = "config", .kind = OPT_PARSE, .value = "FILE|DIR", .parse = add_config_option, .offset = REQUEST,
+	  .help = "a wg-quick configuration, or a directory of them, read for each tunnel's mark, endpoints, "
+		  "ListenPort, DNS and addresses",
+	  .def_text = ks_default_configs_text, .repeatable = true, .values = VALUES_PATH },
+	{ .name = "tunnel", .short_name = 'i', .kind = OPT_PARSE, .value = "IFNAME", .parse = add_tunnel_option,
+	  .offset = REQUEST, .help = "a tunnel interface, whose traffic is never filtered; it need not exist yet, at most "
+		  KS_STRINGIFY(KS_TUNNELS_MAX),
+	  .def = "each configuration's interface, else " KS_DEFAULT_TUNNEL, .repeatable = true, .values = VALUES_IFNAME },
+	{ .name = "fwmark", .short_name = 'm', .kind = OPT_PARSE, .value = "MARK[/MASK]|off",
+	  .parse = set_fwmark_option, .offset = REQUEST,
+	  .help = "the mark on the tunnel's encrypted UDP (wg show IFNAME fwmark), decimal or 0x-hex; off: it has none",
+	  .def = "the configuration's FwMark or wg-quick's table, else " KS_STRINGIFY(KS_DEFAULT_FWMARK) },
+	{ .name = "endpoint", .kind = OPT_PARSE, .value = "HOST:PORT", .parse = add_endpoint_option, .offset = REQUEST,
+	  .help = "a peer's endpoint, for a tunnel without a configuration: its encrypted UDP may go there",
+	  .repeatable = true },
+	{ .name = "listen-port", .kind = OPT_PARSE, .value = "PORT", .parse = add_listen_port_option,
+	  .offset = REQUEST,
+	  .help = "the ListenPort of a server tunnel without a configuration: its WireGuard UDP may go to any peer" },
+	{ .name = "allow", .short_name = 'a', .kind = OPT_PARSE, .value = "CIDR", .parse = add_allow_option,
+	  .offset = REQUEST,
+	  .help = "a destination allowed outside the tunnel; any --allow or --allow-file replaces the default list",
+	  .def_text = ks_default_allow_text, .repeatable = true },
+	{ .name = "allow-file", .kind = OPT_PARSE, .value = "FILE", .parse = add_allow_file_option, .offset = REQUEST,
+	  .help = "allowed destinations from a file ('-': stdin), one CIDR per line, '#' comments",
+	  .repeatable = true, .values = VALUES_PATH },
+	{ .name = "lan-dns", .kind = OPT_PARSE, .value = "ADDR", .parse = add_lan_dns_option, .offset = REQUEST,
+	  .help = "a resolver on the LAN that DNS (ports 53 and 853) may reach outside the tunnel",
+	  .def = "none", .repeatable = true },
+	{ .name = "force", .kind = OPT_FLAG, .offset = offsetof(struct up_options, request.force),
+	  .help = "allow prefixes shorter than /" KS_STRINGIFY(KS_WIDE4) " (IPv4) or /" KS_STRINGIFY(KS_WIDE6)
+		  " (IPv6) that reach public address space" },
+	{ .name = "mode", .kind = OPT_CHOICE, .choices = mode_names, .offset = offsetof(struct up_options, mode_choice),
+	  .help = "what is filtered: with tc, every interface of the network namespace; with cgroup, the sockets "
+		  "of --cgroup's cgroup; auto is cgroup with --cgroup, else tc" },
+	{ .name = "cgroup", .kind = OPT_STRING, .value = "PATH", .offset = offsetof(struct up_options, request.cgroup_path),
+	  .help = "the cgroup v2 directory whose sockets cgroup mode filters", .values = VALUES_DIR },
+	{ .name = "attach", .kind = OPT_CHOICE, .choices = attach_names,
+	  .offset = offsetof(struct up_options, attach_choice),
+	  .help = "the hook in tc mode: tcx (Linux 6.6+) or a clsact filter; auto is tcx if a later run can "
+		  "reopen it (pins, CAP_SYS_ADMIN), and an interface keeps its kind" },
+	{ .name = "dry-run", .kind = OPT_FLAG, .offset = offsetof(struct up_options, how.dry_run),
+	  .help = "print the steps up would take (attach, replace, detach) and change nothing" },
+	OPT_PIN_DIR(struct up_options, how.pin_dir),
+	{ 0 }
+};
+
 static int parse_options(struct up_options *o, int argc, char **argv)
 {
-	enum { OPT_MODE = 256, OPT_CGROUP, OPT_ATTACH, OPT_PIN_DIR, OPT_ALLOW_FILE, OPT_CONFIG, OPT_ENDPOINT,
-	       OPT_LISTEN_PORT, OPT_LAN_DNS, OPT_FORCE, OPT_DRY_RUN };
-	static const struct option long_options[] = {
-		{ "tunnel", required_argument, NULL, 'i' },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "fwmark", required_argument, NULL, 'm' },
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-		{ "listen-port", required_argument, NULL, OPT_LISTEN_PORT },
-		{ "allow", required_argument, NULL, 'a' },
-		{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
-		{ "lan-dns", required_argument, NULL, OPT_LAN_DNS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ 0 }
-	};
 	struct up_request *r = &o->request;
-	bool mode_auto = true;
-	int opt, ret = EXIT_OK;
+	int ret = options_parse(&up_command, argc, argv, o);
 
-	r->mode = KS_MODE_TC;
-	opterr = 0;
-	optind = 1;
-	while (ret == EXIT_OK && (opt = getopt_long(argc, argv, ":i:m:a:", long_options, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			ret = add_tunnel_option(r, optarg);
-			break;
-		case OPT_CONFIG:
-			ret = add_config_option(r, optarg);
-			break;
-		case 'm':
-			r->fwmark_given = true;
-			ret = parse_fwmark(&r->mark, &r->mask, optarg) ? EXIT_OK : EXIT_USAGE;
-			break;
-		case OPT_ENDPOINT:
-			ret = add_endpoint_option(r, optarg);
-			break;
-		case OPT_LISTEN_PORT:
-			ret = add_listen_port_option(r, optarg);
-			break;
-		case 'a':
-			r->allow_given = true;
-			ret = prefix_list_add_text(&r->allow, optarg) ? EXIT_OK : EXIT_USAGE;
-			break;
-		case OPT_ALLOW_FILE:
-			r->allow_given = true;
-			ret = prefix_list_add_file(&r->allow, optarg) ? EXIT_OK : EXIT_USAGE;
-			break;
-		case OPT_LAN_DNS:
-			ret = add_lan_dns_option(r, optarg);
-			break;
-		case OPT_FORCE:
-			r->force = true;
-			break;
-		case OPT_DRY_RUN:
-			o->how.dry_run = true;
-			break;
-		case OPT_MODE:
-			mode_auto = !strcmp(optarg, "auto");
-			if (!strcmp(optarg, "tc") || mode_auto)
-				r->mode = KS_MODE_TC;
-			else if (!strcmp(optarg, "cgroup"))
-				r->mode = KS_MODE_CGROUP;
-			else
-				ret = usage_error("up", "invalid mode '%s': use auto, tc or cgroup", optarg);
-			break;
-		case OPT_CGROUP:
-			r->cgroup_path = optarg;
-			break;
-		case OPT_ATTACH:
-			if (!strcmp(optarg, "tcx"))
-				o->how.attach = TC_TCX;
-			else if (!strcmp(optarg, "clsact"))
-				o->how.attach = TC_CLSACT;
-			else if (strcmp(optarg, "auto"))
-				ret = usage_error("up", "invalid attachment '%s': use auto, tcx or clsact", optarg);
-			break;
-		case OPT_PIN_DIR:
-			o->how.pin_dir = optarg;
-			break;
-		default:
-			ret = option_error("up", argv, opt);
-		}
-	}
 	if (ret != EXIT_OK)
 		return ret;
-	if (optind < argc)
-		return usage_error("up", "unexpected argument '%s'", argv[optind]);
+	o->how.attach = attach_kinds[o->attach_choice];
 	/* auto is tc; a cgroup path alone asks for cgroup mode. */
-	if (mode_auto && r->cgroup_path)
-		r->mode = KS_MODE_CGROUP;
+	r->mode = o->mode_choice == MODE_CGROUP || (o->mode_choice == MODE_AUTO && r->cgroup_path) ? KS_MODE_CGROUP :
+												     KS_MODE_TC;
 	if (r->mode == KS_MODE_CGROUP && !r->cgroup_path)
 		return usage_error("up", "--mode cgroup needs --cgroup PATH (a cgroup v2 directory)");
 	if (r->mode == KS_MODE_TC && r->cgroup_path)
@@ -200,3 +191,10 @@ int cmd_up(int argc, char **argv)
 	up_request_free(&o.request);
 	return ret;
 }
+
+const struct command up_command = {
+	.name = "up",
+	.run = cmd_up,
+	.summary = "put the kill switch in force, or update it in place",
+	.options = up_table,
+};

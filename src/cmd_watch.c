@@ -9,7 +9,7 @@
  * On SIGTERM it exits and leaves everything in force.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -120,31 +120,40 @@ out:
 	return ok;
 }
 
+struct watch_options {
+	unsigned long long interval;
+	const char *pin_dir;
+};
+
+static int set_interval(void *field, const char *text)
+{
+	unsigned long long *interval = field;
+
+	if (!parse_uint(interval, text, 10, 3600000) || !*interval)
+		return usage_error("watch", "invalid --interval '%s': milliseconds, 1-3600000", text);
+	return EXIT_OK;
+}
+
+static const struct opt watch_table[] = {
+	{ .name = "interval", .kind = OPT_PARSE, .value = "MS", .parse = set_interval,
+	  .offset = offsetof(struct watch_options, interval),
+	  .help = "how often to look anyway, in milliseconds: a tcx detach sends no event", .def = "1000" },
+	OPT_PIN_DIR(struct watch_options, pin_dir),
+	{ 0 }
+};
+
 int cmd_watch(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_INTERVAL };
-	static const struct option long_options[] = {
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ 0 }
-	};
-	unsigned long long interval = 1000;
-	const char *pin_dir = NULL;
+	struct watch_options o = { .interval = 1000 };
 	struct sigaction sa = { .sa_handler = stop };
-	int opt, sock;
+	unsigned long long interval;
+	const char *pin_dir;
+	int sock, ret = options_parse(&watch_command, argc, argv, &o);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-		if (opt == OPT_PIN_DIR)
-			pin_dir = optarg;
-		else if (opt == OPT_INTERVAL && (!parse_uint(&interval, optarg, 10, 3600000) || !interval))
-			return usage_error("watch", "invalid --interval '%s': milliseconds, 1-3600000", optarg);
-		else if (opt != OPT_INTERVAL)
-			return option_error("watch", argv, opt);
-	}
-	if (optind < argc)
-		return usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	if (ret != EXIT_OK)
+		return ret;
+	interval = o.interval;
+	pin_dir = o.pin_dir;
 	sock = links_watch_open();
 	if (sock < 0) {
 		pr_err("cannot listen to this namespace's link changes: %s (needs a netlink socket)", strerror(-sock));
@@ -173,3 +182,10 @@ int cmd_watch(int argc, char **argv)
 	pr_info("ksctl watch: stopping; the kill switch stays in force");
 	return stopping ? EXIT_OK : EXIT_RUNTIME;
 }
+
+const struct command watch_command = {
+	.name = "watch",
+	.run = cmd_watch,
+	.summary = "keep the kill switch on every link as they come and go (it stays running)",
+	.options = watch_table,
+};

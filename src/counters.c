@@ -8,6 +8,7 @@
 
 #include "counters.h"
 #include "json.h"
+#include "version.h"
 
 #define REASON_NAME(id, name, verdict, meaning) [KS_REASON_##id] = name,
 #define REASON_VERDICT(id, name, verdict, meaning) [KS_REASON_##id] = verdict,
@@ -111,4 +112,9 @@ void counters_print_prometheus(FILE *out, const struct counters *c)
 			  offsetof(struct ks_counter, packets));
 	prometheus_metric(out, c, "ksctl_bytes_total", "Egress bytes seen by the kill switch, by verdict and reason.",
 			  offsetof(struct ks_counter, bytes));
+	fputs("# HELP ksctl_build_info The version of ksctl that read these counters.\n"
+	      "# TYPE ksctl_build_info gauge\nksctl_build_info{version=\"",
+	      out);
+	prometheus_label_value(out, ksctl_version);
+	fputs("\"} 1\n", out);
 }

@@ -17,4 +17,8 @@ extern const size_t ks_default_allow_count;
 extern const char *const ks_default_config_paths[];
 extern const size_t ks_default_config_path_count;
 
+/* The same in words, for help and the man page. */
+void ks_default_allow_text(char *buf, size_t size);
+void ks_default_configs_text(char *buf, size_t size);
+
 #endif

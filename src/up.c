@@ -210,10 +210,8 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	for (int i = 0; i < KS_PROG_COUNT; i++)
 		progs.fd[i] = bpf_program__fd(loader_prog(skel, i));
 	failed = apply(plan, o, &progs, p->cgroup_path);
-	if (failed) {
-		ret = -EIO;
+	if (failed)
 		goto restore;
-	}
 	if (pinned && loader_pin_commit(skel, o->inst.pin_dir) < 0)
 		pr_warn("the pins in %s could not be renamed into place: 'ksctl up' again finishes it", o->inst.pin_dir);
 	if (record_tunnels(p->tunnels, p->tunnel_count) < 0)

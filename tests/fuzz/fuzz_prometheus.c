@@ -3,16 +3,17 @@
  * counters_print_prometheus, the text of `ksctl stats --prometheus`, with
  * counters taken from the input (8 bytes a figure): it must be valid text
  * exposition, two counters with one sample per reason, each carrying its own
- * reason's figure.
+ * reason's figure, and ksctl_build_info with the version.
  */
 #include <inttypes.h>
 
 #include "counters.h"
 #include "prometheus_check.h"
+#include "version.h"
 
 struct seen {
 	const struct counters *c;
-	size_t samples;
+	size_t samples, build_info;
 };
 
 static void check_sample(const struct prom_sample *s, void *ctx)
@@ -21,6 +22,13 @@ static void check_sample(const struct prom_sample *s, void *ctx)
 	bool packets = !strcmp(s->name, "ksctl_packets_total");
 	int r;
 
+	if (!strcmp(s->name, "ksctl_build_info")) {
+		FUZZ_ASSERT(s->label_count == 1 && !strcmp(s->labels[0].name, "version") &&
+				    !strcmp(s->labels[0].value, ksctl_version) && !strcmp(s->value, "1"),
+			    "build info %s", s->value);
+		seen->build_info++;
+		return;
+	}
 	FUZZ_ASSERT(packets || !strcmp(s->name, "ksctl_bytes_total"), "metric %s", s->name);
 	FUZZ_ASSERT(s->label_count == 2 && !strcmp(s->labels[0].name, "verdict") &&
 			    !strcmp(s->labels[1].name, "reason"),
@@ -51,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	counters_print_prometheus(out, &c);
 	fclose(out);
 	prom_check(text, len, check_sample, &seen);
-	FUZZ_ASSERT(seen.samples == 2 * KS_REASON_COUNT, "%zu samples", seen.samples);
+	FUZZ_ASSERT(seen.samples == 2 * KS_REASON_COUNT && seen.build_info == 1, "%zu samples, %zu build info",
+		    seen.samples, seen.build_info);
 	FUZZ_ASSERT(strstr(text, "# TYPE ksctl_packets_total counter\n") &&
 			    strstr(text, "# TYPE ksctl_bytes_total counter\n"),
 		    "not typed as counters: %s", text);

@@ -56,11 +56,12 @@ static void unit_stats_prometheus(void)
 	CHECK(strstr(text, "\nksctl_packets_total{verdict=\"pass\",reason=\"endpoint\"} 7\n"), "endpoint packets");
 	CHECK(strstr(text, "\nksctl_bytes_total{verdict=\"drop\",reason=\"ipv4\"} 252\n"), "ipv4 bytes");
 	CHECK(strstr(text, "# TYPE ksctl_bytes_total counter\n"), "bytes TYPE");
-	/* Every reason, both metrics: 2 * (2 comment lines + one line per reason). */
+	CHECK(strstr(text, "\n# TYPE ksctl_build_info gauge\nksctl_build_info{version=\""), "build info");
+	/* Every reason, both metrics: 2 * (2 comment lines + one line per reason); the build info in 3. */
 	int lines = 0;
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	CHECK(lines == 2 * (2 + KS_REASON_COUNT), "%d lines", lines);
+	CHECK(lines == 2 * (2 + KS_REASON_COUNT) + 3, "%d lines", lines);
 	free(text);
 }
 
