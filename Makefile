@@ -161,7 +161,8 @@ fuzz: deps
 	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh tests/fuzz/run.sh
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
-TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/cli/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/cli/run.sh tests/e2e/smoke.sh tests/e2e/reconcile.sh \
+	tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "instance.h"
 #include "json.h"
+#include "lock.h"
 #include "log.h"
 #include "prefix_scope.h"
 
@@ -86,6 +87,7 @@ int cmd_allow(int argc, char **argv)
 	struct prefix_list prefixes = { 0 };
 	const char *action;
 	struct allowlist maps;
+	struct ns_lock lock = { .fd = -1 };
 	struct instance inst;
 	int ret = options_parse(&allow_command, argc, argv, &o);
 
@@ -108,6 +110,11 @@ int cmd_allow(int argc, char **argv)
 	if (!strcmp(action, "add") && !o.force && prefixes_refuse_public_wide(&prefixes))
 		goto out;
 
+	/* A change waits for any other writer: a prefix added while `up` rewrites the list would be lost. */
+	if (strcmp(action, "list") && ns_lock(&lock, KS_LOCK_WAIT_MS) < 0) {
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	ret = instance_open(&inst, o.pin_dir);
 	if (ret == EXIT_OK) {
 		maps.fd4 = inst.map_fd[KS_MAP_ALLOW4];
@@ -117,6 +124,7 @@ int cmd_allow(int argc, char **argv)
 		ret = !strcmp(action, "list") ? list(&maps, o.json) : change(&maps, &prefixes, !strcmp(action, "add"));
 	}
 	instance_close(&inst);
+	ns_unlock(&lock);
 out:
 	prefix_list_free(&prefixes);
 	return ret;

@@ -208,7 +208,7 @@ void plan_print(const struct plan *p, FILE *out)
 			fprintf(out, "%s cgroup program%s\n", verbs[s->kind],
 				s->kind == STEP_DETACH_CGROUP ? " (from the cgroup no longer wanted)" : "");
 		else
-			fprintf(out, "%s %s: %s%s\n", s->name, verbs[s->kind], tc_kind_name(s->tc),
+			fprintf(out, "%s: %s %s%s\n", s->name, verbs[s->kind], tc_kind_name(s->tc),
 				s->protective ? " (not protected until then)" : "");
 	}
 	if (!p->count)
