@@ -86,13 +86,14 @@ $(BUILD)/test/libksctl.a: $(TEST_LIB_OBJS)
 	$(say) AR $@
 	$(Q)$(AR) rcs $@ $^
 
+# Their dependency files add headers to the prerequisites: compile only the sources and the archive.
 $(BUILD)/test/%: tests/unit/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 $(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
 $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
@@ -148,4 +149,5 @@ clean:
 clean-cache:
 	rm -rf /var/cache/ksctl-test
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+# The tests' own dependency files too, so that a change to a header in tests/lib rebuilds them.
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BPF_TESTS:=.d)

@@ -8,13 +8,13 @@
  * (Ethernet) and a tun (layer 3) device, named by KS_ETH_DEV and KS_L3_DEV.
  */
 #include <arpa/inet.h>
-#include <linux/if_ether.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
 #include "../lib/check.h"
+#include "../lib/frame.h"
 #include "counters.h"
 #include "loader.h"
 #include "log.h"
@@ -26,139 +26,6 @@
 #define WG_PORT 51820
 #define SERVER_PORT 51821
 #define PROVIDER_DNS "10.64.0.1"
-
-enum { UDP = 17, TCP = 6, ICMPV6 = 58, HOPOPTS = 0, ROUTING = 43, FRAGMENT = 44, DSTOPTS = 60 };
-
-struct frame {
-	__u8 bytes[192];
-	__u32 len;
-	__u32 l4; /* where the transport header starts */
-};
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static struct frame ethernet(__u16 ethertype)
-{
-	struct frame f = { .len = ETH_HLEN };
-
-	memset(f.bytes, 0x02, 12); /* locally administered MACs */
-	put16(f.bytes + 12, ethertype);
-	return f;
-}
-
-/* IPv4 to @dst carrying @proto, with @options (a multiple of 4 bytes) after the header. */
-static struct frame ipv4_opts(const char *dst, __u8 proto, const __u8 *options, __u8 options_len)
-{
-	struct frame f = ethernet(ETH_P_IP);
-	__u8 *ip = f.bytes + ETH_HLEN;
-
-	ip[0] = 0x40 | (5 + options_len / 4);
-	ip[8] = 64;
-	ip[9] = proto;
-	inet_pton(AF_INET, "198.51.100.1", ip + 12);
-	inet_pton(AF_INET, dst, ip + 16);
-	if (options_len)
-		memcpy(ip + 20, options, options_len);
-	f.l4 = ETH_HLEN + 20 + options_len;
-	f.len = f.l4 + 8;
-	put16(ip + 2, (__u16)(f.len - ETH_HLEN));
-	return f;
-}
-
-static struct frame ipv4(const char *dst, __u8 proto)
-{
-	return ipv4_opts(dst, proto, NULL, 0);
-}
-
-/* IPv6 to @dst with the extension headers @ext (each 8 bytes, ending in @proto), then 8 bytes of transport. */
-static struct frame ipv6_ext(const char *dst, const __u8 *ext, int ext_count, __u8 proto, __u8 hop_limit)
-{
-	struct frame f = ethernet(ETH_P_IPV6);
-	__u8 *ip = f.bytes + ETH_HLEN;
-
-	ip[0] = 0x60;
-	ip[6] = ext_count ? ext[0] : proto;
-	ip[7] = hop_limit;
-	inet_pton(AF_INET6, "fe80::1", ip + 8);
-	inet_pton(AF_INET6, dst, ip + 24);
-	for (int i = 0; i < ext_count; i++) {
-		__u8 *h = ip + 40 + i * 8;
-
-		memset(h, 0, 8);
-		h[0] = i + 1 < ext_count ? ext[i + 1] : proto;
-	}
-	f.l4 = ETH_HLEN + 40 + ext_count * 8;
-	f.len = f.l4 + 8;
-	put16(ip + 4, (__u16)(f.len - ETH_HLEN - 40));
-	return f;
-}
-
-static struct frame ipv6(const char *dst, __u8 proto, __u8 hop_limit)
-{
-	return ipv6_ext(dst, NULL, 0, proto, hop_limit);
-}
-
-static struct frame with_ports(struct frame f, __u16 sport, __u16 dport)
-{
-	put16(f.bytes + f.l4, sport);
-	put16(f.bytes + f.l4 + 2, dport);
-	put16(f.bytes + f.l4 + 4, 8);
-	return f;
-}
-
-/* A UDP datagram whose payload starts with WireGuard message @type, @payload_len bytes long. */
-static struct frame wireguard(struct frame f, __u16 sport, __u16 dport, __u8 type, __u16 payload_len)
-{
-	f = with_ports(f, sport, dport);
-	put16(f.bytes + f.l4 + 4, 8 + payload_len);
-	memset(f.bytes + f.l4 + 8, 0, 16);
-	f.bytes[f.l4 + 8] = type;
-	f.len = f.l4 + 8 + 16;
-	return f;
-}
-
-static struct frame icmpv6(const char *dst, __u8 hop_limit, __u8 type)
-{
-	struct frame f = ipv6(dst, ICMPV6, hop_limit);
-
-	f.bytes[f.l4] = type;
-	return f;
-}
-
-static struct frame arp(__u16 hw_type, __u16 proto, __u8 hw_len, __u8 proto_len, __u16 op)
-{
-	struct frame f = ethernet(ETH_P_ARP);
-	__u8 *a = f.bytes + ETH_HLEN;
-
-	put16(a, hw_type);
-	put16(a + 2, proto);
-	a[4] = hw_len;
-	a[5] = proto_len;
-	put16(a + 6, op);
-	f.len += 28;
-	return f;
-}
-
-static struct frame arp_request(void)
-{
-	return arp(1, ETH_P_IP, 6, 4, 1);
-}
-
-static struct frame with(struct frame f, unsigned int offset, __u8 value)
-{
-	f.bytes[offset] = value;
-	return f;
-}
-
-static struct frame truncated(struct frame f, __u32 len)
-{
-	f.len = len;
-	return f;
-}
 
 static const char *const default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 static struct killswitch *skel;
