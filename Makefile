@@ -40,10 +40,12 @@ TEST_OBJS := $(SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 TEST_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
+MODEL_OBJS := $(patsubst tests/model/%.c,$(BUILD)/test/model/%.o,$(wildcard tests/model/*.c))
+DIFF_TEST := $(BUILD)/test/test_differential
 SKEL := $(BUILD)/killswitch.skel.h
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests demo bench dist test-compose install check clean clean-cache
+.PHONY: all deps test unit-tests differential demo bench dist test-compose install check clean clean-cache
 
 all: $(BUILD)/ksctl
 
@@ -95,6 +97,15 @@ $(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
+# The differential test: the model of the verdict and its generators, against the real program.
+$(BUILD)/test/model/%.o: tests/model/%.c $(SKEL) | $(BUILD)/test/model
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc -c $< -o $@
+
+$(DIFF_TEST): $(MODEL_OBJS) $(BUILD)/test/libksctl.a
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) $^ $(LDLIBS) -o $@
+
 # Fully static: runs on any x86_64 userland, musl-based Alpine included.
 $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
 	$(say) DIST $@
@@ -102,13 +113,13 @@ $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) | $(BUILD)/dist
 
 dist: $(BUILD)/dist/ksctl
 
-$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/dist:
+$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/test/model $(BUILD)/dist:
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl
+unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(DIFF_TEST) $(BUILD)/test/ksctl $(BUILD)/ksctl
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
-TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/model/run.sh tests/e2e/smoke.sh tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh
 
@@ -116,6 +127,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit-tests dist
 	$(Q)bash tests/deploy/setup.sh
 	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh $(TEST_SUITES)
+
+# The long differential run (make test runs DIFF_FRAMES=1000000); DIFF_SEED replays one.
+DIFF_FRAMES ?= 20000000
+differential: deps
+	$(Q)$(MAKE) --no-print-directory $(DIFF_TEST)
+	$(Q)DIFF_FRAMES=$(DIFF_FRAMES) KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh tests/model/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -150,4 +167,4 @@ clean-cache:
 	rm -rf /var/cache/ksctl-test
 
 # The tests' own dependency files too, so that a change to a header in tests/lib rebuilds them.
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BPF_TESTS:=.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(MODEL_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BPF_TESTS:=.d)
