@@ -8,8 +8,9 @@
  * and a tun device, named by KS_ETH_DEV and KS_L3_DEV.
  *
  * Where the program is known to differ from README (model_deviation), the
- * frames are counted and the first of each shown, and the run passes unless
- * --strict; any other difference fails it.
+ * runs are counted (--verbose shows the first of each, and each
+ * configuration), and the run passes unless --strict; any other difference
+ * fails it and is shown.
  *
  *   test_differential [--frames N] [--seed S] [--configs N] [--show N] [--strict] [--verbose]
  */
@@ -239,7 +240,7 @@ static void compare(struct run *run, enum model_framing framing, const __u8 *dat
 		return;
 	}
 	run->reasons[framing][got.reason]++;
-	if (!run->deviations[d]++)
+	if (!run->deviations[d]++ && run->o.verbose)
 		show(run, d < MODEL_DEVIATIONS ? model_deviation_names[d] : "several known deviations", &p, want, &got,
 		     retval_of(framing, want));
 }
@@ -309,8 +310,9 @@ static void print_tally(const struct run *run, double seconds)
 	       run->skipped[MODEL_LAYER3], run->skipped[MODEL_CGROUP]);
 	for (int d = 0; d <= MODEL_DEVIATIONS; d++)
 		if (run->deviations[d])
-			printf("  known deviation from README, %s: %" PRIu64 " runs\n",
-			       d < MODEL_DEVIATIONS ? model_deviation_names[d] : "several at once", run->deviations[d]);
+			printf("  known deviation from README, %s: %" PRIu64 " runs%s\n",
+			       d < MODEL_DEVIATIONS ? model_deviation_names[d] : "several at once", run->deviations[d],
+			       run->o.verbose ? "" : " (--verbose, V=1: the first of each)");
 }
 
 /* Every row in each program it applies to (tc has no tunnel row): else the generator has lost one. */
