@@ -41,6 +41,8 @@ TEST_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
 MODEL_OBJS := $(patsubst tests/model/%.c,$(BUILD)/test/model/%.o,$(wildcard tests/model/*.c))
+# The model alone, which tests/bpf holds to its expectations too.
+MODEL_LIB_OBJS := $(addprefix $(BUILD)/test/model/,model.o model_config.o model_policy.o)
 DIFF_TEST := $(BUILD)/test/test_differential
 SKEL := $(BUILD)/killswitch.skel.h
 
@@ -93,9 +95,9 @@ $(BUILD)/test/%: tests/unit/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
-$(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
+$(BUILD)/test/%: tests/bpf/%.c $(MODEL_LIB_OBJS) $(BUILD)/test/libksctl.a
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.o %.a,$^) $(LDLIBS) -o $@
 
 # The differential test: the model of the verdict and its generators, against the real program.
 $(BUILD)/test/model/%.o: tests/model/%.c $(SKEL) | $(BUILD)/test/model

@@ -4,6 +4,8 @@
  * through BPF_PROG_TEST_RUN, and each case checks the verdict and the exact
  * counter deltas (one packet, its bytes, under its reason and nowhere else).
  * The policy is written through the same code as `ksctl up` (policy_write).
+ * Each case holds the reference model of README's table (tests/model) to
+ * the same expectation, so that the model is checked by hand too.
  * Run by tests/bpf/run.sh in a throwaway network namespace that holds a veth
  * (Ethernet) and a tun (layer 3) device, named by KS_ETH_DEV and KS_L3_DEV.
  */
@@ -15,6 +17,7 @@
 
 #include "../lib/check.h"
 #include "../lib/frame.h"
+#include "../model/model_policy.h"
 #include "counters.h"
 #include "loader.h"
 #include "log.h"
@@ -29,9 +32,33 @@
 
 static const char *const default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 static struct killswitch *skel;
+static struct model_config model;
 static unsigned int eth_ifindex, l3_ifindex;
 
 enum target { ON_ETH, ON_L3, ON_CGROUP };
+
+/* The model, given what the program is given (@f as handed to the test run), must say @want too. */
+static void expect_model(const char *what, enum target target, unsigned int ifindex, __u32 mark,
+			 const struct frame *f, enum ks_reason want)
+{
+	static const enum model_framing framings[] = { MODEL_ETHERNET, MODEL_LAYER3, MODEL_CGROUP };
+	struct model_packet p = { .data = f->bytes, .len = f->len, .framing = framings[target], .mark = mark,
+				  .ifindex = ifindex ? ifindex : 1 };
+	__u16 type = (__u16)(f->bytes[12] << 8 | f->bytes[13]);
+	enum ks_reason said;
+
+	/* The test run's socket is IPv4 or IPv6 only if the first 14 bytes say so (tests/model/judge.h). */
+	p.raw_socket = type != ETH_P_IP && type != ETH_P_IPV6;
+	/* cgroup_skb sees what follows the Ethernet header the test run takes off. */
+	if (target == ON_CGROUP) {
+		p.data += ETH_HLEN;
+		p.len -= ETH_HLEN;
+	}
+	/* Some cases set the live tunnels directly. */
+	memcpy(model.tunnel, skel->bss->ks_state.config.tunnel, sizeof(model.tunnel));
+	said = model_verdict(&model, &p, 0);
+	CHECK(said == want, "%s: the model of README's table says %s", what, ks_reason_names[said]);
+}
 
 /* Runs @f through the program for @target with @mark, expecting @want. */
 static void expect(const char *what, enum target target, unsigned int ifindex, __u32 mark, struct frame f,
@@ -57,6 +84,7 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 		f.len -= ETH_HLEN;
 	}
 	opts.data_size_in = f.len;
+	expect_model(what, target, ifindex, mark, &f, want);
 	CHECK(counters_read(fd, &before) == 0, "%s: counters", what);
 	CHECK(bpf_prog_test_run_opts(bpf_program__fd(progs[target]), &opts) == 0, "%s: test run failed", what);
 	CHECK(counters_read(fd, &after) == 0, "%s: counters", what);
@@ -112,6 +140,7 @@ static void apply_policy(const char *const *cidrs, size_t count, __u64 client_ma
 		add_prefixes(&p.lan_dns, &lan_dns, 1);
 	loader_maps(skel, &maps);
 	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	CHECK(model_from_policy(&model, &p), "the model's configuration");
 	policy_free(&p);
 }
 
@@ -461,6 +490,7 @@ static void verdict_empty_policy(void)
 		return;
 	/* Nothing configured at all: only link-layer traffic passes. */
 	skel = fresh;
+	model_config_free(&model);
 	expect("no config: private IPv4", ON_ETH, eth_ifindex, 0, ipv4("10.1.2.3", UDP), KS_REASON_IPV4);
 	expect("no config: marked handshake", ON_ETH, eth_ifindex, MARK,
 	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148), KS_REASON_IPV4);
@@ -504,5 +534,6 @@ int main(void)
 	RUN(verdict_table_full, "with the IPv4 table full, /16s fall back to the trie and stay right");
 	RUN(verdict_empty_policy, "an unconfigured program fails closed");
 	killswitch__destroy(skel);
+	model_config_free(&model);
 	return check_failed_tests ? 1 : 0;
 }
