@@ -45,6 +45,10 @@ TEST_OBJS := $(SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 TEST_LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/test/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(wildcard tests/unit/*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/test/%,$(wildcard tests/bpf/*.c))
+MODEL_OBJS := $(patsubst tests/model/%.c,$(BUILD)/test/model/%.o,$(wildcard tests/model/*.c))
+# The model alone, which tests/bpf holds to its expectations too.
+MODEL_LIB_OBJS := $(addprefix $(BUILD)/test/model/,model.o model_config.o model_policy.o)
+DIFF_TEST := $(BUILD)/test/test_differential
 SKEL := $(BUILD)/killswitch.skel.h
 # A fuzzer is tests/fuzz/fuzz_NAME.c with its seeds in tests/fuzz/corpus/NAME/.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -56,7 +60,7 @@ VERSION := $(shell sh tools/version.sh)
 VERSION_H := $(BUILD)/ksctl_version.h
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit-tests fuzzers fuzz demo bench dist test-compose install check clean clean-cache FORCE
+.PHONY: all deps test unit-tests fuzzers fuzz differential demo bench dist test-compose install check clean clean-cache FORCE
 
 all: $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
@@ -106,13 +110,23 @@ $(BUILD)/test/libksctl.a: $(TEST_LIB_OBJS)
 	$(say) AR $@
 	$(Q)$(AR) rcs $@ $^
 
+# Their dependency files add headers to the prerequisites: compile only the sources and the archive.
 $(BUILD)/test/%: tests/unit/%.c $(BUILD)/test/libksctl.a
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
-$(BUILD)/test/%: tests/bpf/%.c $(BUILD)/test/libksctl.a
+$(BUILD)/test/%: tests/bpf/%.c $(MODEL_LIB_OBJS) $(BUILD)/test/libksctl.a
 	$(say) CC $@
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc $(filter %.c %.o %.a,$^) $(LDLIBS) -o $@
+
+# The differential test: the model of the verdict and its generators, against the real program.
+$(BUILD)/test/model/%.o: tests/model/%.c $(SKEL) | $(BUILD)/test/model
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Isrc -c $< -o $@
+
+$(DIFF_TEST): $(MODEL_OBJS) $(BUILD)/test/libksctl.a
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) $^ $(LDLIBS) -o $@
 
 # The fuzzers: clang, libFuzzer and its coverage instrumentation in the library too,
 # so that the fuzzer is guided by the parsers' branches and not only the harness's.
@@ -148,21 +162,22 @@ $(BUILD)/dist/ksctl: $(SRCS) $(SKEL) $(VERSION_H) | $(BUILD)/dist
 
 dist: $(BUILD)/dist/ksctl
 
-$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/fuzz/obj $(BUILD)/dist:
+$(BUILD) $(BUILD)/obj $(BUILD)/test/obj $(BUILD)/test/model $(BUILD)/fuzz/obj $(BUILD)/dist:
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/test/ksctl $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
+unit-tests: $(UNIT_TESTS) $(BPF_TESTS) $(DIFF_TEST) $(BUILD)/test/ksctl $(BUILD)/ksctl $(BUILD)/ksctl.8 $(BUILD)/ksctl.bash
 
 fuzzers: $(FUZZERS)
 
-# Each fuzzer for FUZZ_SECONDS; `make test` runs them for FUZZ_QUICK_SECONDS.
+# Each fuzzer for FUZZ_SECONDS, and the differential test for DIFF_FRAMES; `make test` runs both briefly.
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory fuzzers
-	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh tests/fuzz/run.sh
+	$(Q)$(MAKE) --no-print-directory fuzzers $(DIFF_TEST)
+	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) DIFF_FRAMES=$(DIFF_FRAMES) \
+		bash tests/run.sh tests/fuzz/run.sh tests/model/run.sh
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
-TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/cli/run.sh tests/e2e/smoke.sh tests/e2e/reconcile.sh \
-	tests/e2e/leak.sh \
+TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/model/run.sh tests/cli/run.sh tests/e2e/smoke.sh \
+	tests/e2e/reconcile.sh tests/e2e/leak.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 
@@ -170,6 +185,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit-tests fuzzers dist
 	$(Q)bash tests/deploy/setup.sh
 	$(Q)KSCTL_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_QUICK_SECONDS) bash tests/run.sh $(TEST_SUITES)
+
+# The long differential run (make test runs 1,000,000 frames); DIFF_SEED replays one.
+DIFF_FRAMES ?= 20000000
+differential: deps
+	$(Q)$(MAKE) --no-print-directory $(DIFF_TEST)
+	$(Q)DIFF_FRAMES=$(DIFF_FRAMES) KSCTL_BUILD=$(abspath $(BUILD)) bash tests/run.sh tests/model/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -210,4 +231,6 @@ clean:
 clean-cache:
 	rm -rf /var/cache/ksctl-test
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZERS:=.d)
+# The tests' own dependency files too, so that a change to a header in tests/lib rebuilds them.
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(MODEL_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BPF_TESTS:=.d) \
+	$(FUZZ_LIB_OBJS:.o=.d) $(FUZZERS:=.d)

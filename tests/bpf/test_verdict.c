@@ -4,17 +4,20 @@
  * through BPF_PROG_TEST_RUN, and each case checks the verdict and the exact
  * counter deltas (one packet, its bytes, under its reason and nowhere else).
  * The policy is written through the same code as `ksctl up` (policy_write).
+ * Each case holds the reference model of README's table (tests/model) to
+ * the same expectation, so that the model is checked by hand too.
  * Run by tests/bpf/run.sh in a throwaway network namespace that holds a veth
  * (Ethernet) and a tun (layer 3) device, named by KS_ETH_DEV and KS_L3_DEV.
  */
 #include <arpa/inet.h>
-#include <linux/if_ether.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
 #include "../lib/check.h"
+#include "../lib/frame.h"
+#include "../model/model_policy.h"
 #include "counters.h"
 #include "loader.h"
 #include "log.h"
@@ -27,144 +30,35 @@
 #define SERVER_PORT 51821
 #define PROVIDER_DNS "10.64.0.1"
 
-enum { UDP = 17, TCP = 6, ICMPV6 = 58, HOPOPTS = 0, ROUTING = 43, FRAGMENT = 44, DSTOPTS = 60 };
-
-struct frame {
-	__u8 bytes[192];
-	__u32 len;
-	__u32 l4; /* where the transport header starts */
-};
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static struct frame ethernet(__u16 ethertype)
-{
-	struct frame f = { .len = ETH_HLEN };
-
-	memset(f.bytes, 0x02, 12); /* locally administered MACs */
-	put16(f.bytes + 12, ethertype);
-	return f;
-}
-
-/* IPv4 to @dst carrying @proto, with @options (a multiple of 4 bytes) after the header. */
-static struct frame ipv4_opts(const char *dst, __u8 proto, const __u8 *options, __u8 options_len)
-{
-	struct frame f = ethernet(ETH_P_IP);
-	__u8 *ip = f.bytes + ETH_HLEN;
-
-	ip[0] = 0x40 | (5 + options_len / 4);
-	ip[8] = 64;
-	ip[9] = proto;
-	inet_pton(AF_INET, "198.51.100.1", ip + 12);
-	inet_pton(AF_INET, dst, ip + 16);
-	if (options_len)
-		memcpy(ip + 20, options, options_len);
-	f.l4 = ETH_HLEN + 20 + options_len;
-	f.len = f.l4 + 8;
-	put16(ip + 2, (__u16)(f.len - ETH_HLEN));
-	return f;
-}
-
-static struct frame ipv4(const char *dst, __u8 proto)
-{
-	return ipv4_opts(dst, proto, NULL, 0);
-}
-
-/* IPv6 to @dst with the extension headers @ext (each 8 bytes, ending in @proto), then 8 bytes of transport. */
-static struct frame ipv6_ext(const char *dst, const __u8 *ext, int ext_count, __u8 proto, __u8 hop_limit)
-{
-	struct frame f = ethernet(ETH_P_IPV6);
-	__u8 *ip = f.bytes + ETH_HLEN;
-
-	ip[0] = 0x60;
-	ip[6] = ext_count ? ext[0] : proto;
-	ip[7] = hop_limit;
-	inet_pton(AF_INET6, "fe80::1", ip + 8);
-	inet_pton(AF_INET6, dst, ip + 24);
-	for (int i = 0; i < ext_count; i++) {
-		__u8 *h = ip + 40 + i * 8;
-
-		memset(h, 0, 8);
-		h[0] = i + 1 < ext_count ? ext[i + 1] : proto;
-	}
-	f.l4 = ETH_HLEN + 40 + ext_count * 8;
-	f.len = f.l4 + 8;
-	put16(ip + 4, (__u16)(f.len - ETH_HLEN - 40));
-	return f;
-}
-
-static struct frame ipv6(const char *dst, __u8 proto, __u8 hop_limit)
-{
-	return ipv6_ext(dst, NULL, 0, proto, hop_limit);
-}
-
-static struct frame with_ports(struct frame f, __u16 sport, __u16 dport)
-{
-	put16(f.bytes + f.l4, sport);
-	put16(f.bytes + f.l4 + 2, dport);
-	put16(f.bytes + f.l4 + 4, 8);
-	return f;
-}
-
-/* A UDP datagram whose payload starts with WireGuard message @type, @payload_len bytes long. */
-static struct frame wireguard(struct frame f, __u16 sport, __u16 dport, __u8 type, __u16 payload_len)
-{
-	f = with_ports(f, sport, dport);
-	put16(f.bytes + f.l4 + 4, 8 + payload_len);
-	memset(f.bytes + f.l4 + 8, 0, 16);
-	f.bytes[f.l4 + 8] = type;
-	f.len = f.l4 + 8 + 16;
-	return f;
-}
-
-static struct frame icmpv6(const char *dst, __u8 hop_limit, __u8 type)
-{
-	struct frame f = ipv6(dst, ICMPV6, hop_limit);
-
-	f.bytes[f.l4] = type;
-	return f;
-}
-
-static struct frame arp(__u16 hw_type, __u16 proto, __u8 hw_len, __u8 proto_len, __u16 op)
-{
-	struct frame f = ethernet(ETH_P_ARP);
-	__u8 *a = f.bytes + ETH_HLEN;
-
-	put16(a, hw_type);
-	put16(a + 2, proto);
-	a[4] = hw_len;
-	a[5] = proto_len;
-	put16(a + 6, op);
-	f.len += 28;
-	return f;
-}
-
-static struct frame arp_request(void)
-{
-	return arp(1, ETH_P_IP, 6, 4, 1);
-}
-
-static struct frame with(struct frame f, unsigned int offset, __u8 value)
-{
-	f.bytes[offset] = value;
-	return f;
-}
-
-static struct frame truncated(struct frame f, __u32 len)
-{
-	f.len = len;
-	return f;
-}
-
 static const char *const default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 static struct killswitch *skel;
+static struct model_config model;
 static unsigned int eth_ifindex, l3_ifindex;
 
 enum target { ON_ETH, ON_L3, ON_CGROUP };
+
+/* The model, given what the program is given (@f as handed to the test run), must say @want too. */
+static void expect_model(const char *what, enum target target, unsigned int ifindex, __u32 mark,
+			 const struct frame *f, enum ks_reason want)
+{
+	static const enum model_framing framings[] = { MODEL_ETHERNET, MODEL_LAYER3, MODEL_CGROUP };
+	struct model_packet p = { .data = f->bytes, .len = f->len, .framing = framings[target], .mark = mark,
+				  .ifindex = ifindex ? ifindex : 1 };
+	__u16 type = (__u16)(f->bytes[12] << 8 | f->bytes[13]);
+	enum ks_reason said;
+
+	/* The test run's socket is IPv4 or IPv6 only if the first 14 bytes say so (tests/model/judge.h). */
+	p.raw_socket = type != ETH_P_IP && type != ETH_P_IPV6;
+	/* cgroup_skb sees what follows the Ethernet header the test run takes off. */
+	if (target == ON_CGROUP) {
+		p.data += ETH_HLEN;
+		p.len -= ETH_HLEN;
+	}
+	/* Some cases set the live tunnels directly. */
+	memcpy(model.tunnel, skel->bss->ks_state.config.tunnel, sizeof(model.tunnel));
+	said = model_verdict(&model, &p, 0);
+	CHECK(said == want, "%s: the model of README's table says %s", what, ks_reason_names[said]);
+}
 
 /* Runs @f through the program for @target with @mark, expecting @want. */
 static void expect(const char *what, enum target target, unsigned int ifindex, __u32 mark, struct frame f,
@@ -190,6 +84,7 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 		f.len -= ETH_HLEN;
 	}
 	opts.data_size_in = f.len;
+	expect_model(what, target, ifindex, mark, &f, want);
 	CHECK(counters_read(fd, &before) == 0, "%s: counters", what);
 	CHECK(bpf_prog_test_run_opts(bpf_program__fd(progs[target]), &opts) == 0, "%s: test run failed", what);
 	CHECK(counters_read(fd, &after) == 0, "%s: counters", what);
@@ -245,6 +140,7 @@ static void apply_policy(const char *const *cidrs, size_t count, __u64 client_ma
 		add_prefixes(&p.lan_dns, &lan_dns, 1);
 	loader_maps(skel, &maps);
 	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	CHECK(model_from_policy(&model, &p), "the model's configuration");
 	policy_free(&p);
 }
 
@@ -594,6 +490,7 @@ static void verdict_empty_policy(void)
 		return;
 	/* Nothing configured at all: only link-layer traffic passes. */
 	skel = fresh;
+	model_config_free(&model);
 	expect("no config: private IPv4", ON_ETH, eth_ifindex, 0, ipv4("10.1.2.3", UDP), KS_REASON_IPV4);
 	expect("no config: marked handshake", ON_ETH, eth_ifindex, MARK,
 	       wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148), KS_REASON_IPV4);
@@ -637,5 +534,6 @@ int main(void)
 	RUN(verdict_table_full, "with the IPv4 table full, /16s fall back to the trie and stay right");
 	RUN(verdict_empty_policy, "an unconfigured program fails closed");
 	killswitch__destroy(skel);
+	model_config_free(&model);
 	return check_failed_tests ? 1 : 0;
 }
