@@ -171,13 +171,15 @@ static __always_inline bool parse_l4(struct __sk_buff *skb, __u32 off, struct pa
 /* Walks the options for loose or strict source routing. false: malformed. */
 static __always_inline bool ipv4_options(struct __sk_buff *skb, __u32 off, __u32 end, struct packet *p)
 {
-	for (int i = 0; i < IPV4_OPTIONS_MAX && off < end; i++) {
+	for (int i = 0; i <= IPV4_OPTIONS_MAX && off < end; i++) {
 		__u8 opt[2];
 
 		if (!load(skb, off, opt, 1))
 			return false;
 		if (opt[0] == IPOPT_END)
 			return true;
+		if (i == IPV4_OPTIONS_MAX)
+			return false; /* one option more than walked, before the end of the list */
 		if (opt[0] == IPOPT_NOOP) {
 			off++;
 			continue;
@@ -226,6 +228,10 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 	for (int i = 0; i <= IPV6_EXT_MAX; i++) {
 		__u8 ext[4];
 
+		/* The last turn is for the transport header only. */
+		if (i == IPV6_EXT_MAX && (next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_ROUTING ||
+					  next == IPPROTO_FRAGMENT || next == IPPROTO_AH))
+			return false;
 		switch (next) {
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_DSTOPTS:
@@ -391,13 +397,26 @@ static __always_inline bool to_endpoint(struct __sk_buff *skb, const struct pack
 {
 	struct ks_addr_key key = p->dst;
 	struct ks_endpoint *endpoint;
+	__u32 tunnels;
 
-	if (p->later_fragment && p->l4 == IPPROTO_UDP)
-		key.port = 0; /* the address alone */
-	else if (!is_wireguard(skb, p))
+	if (p->later_fragment && p->l4 == IPPROTO_UDP) {
+		key.port = 0; /* the address alone, in an entry of its own */
+		key.fragment = 1;
+	} else if (!is_wireguard(skb, p)) {
 		return false;
+	}
 	endpoint = bpf_map_lookup_elem(&ks_endpoints, &key);
-	return endpoint && (!KS_MASK_OF(endpoint->mark_mask) || mark_matches(endpoint->mark_mask, skb->mark));
+	if (!endpoint)
+		return false;
+	/* Two tunnels may share a peer: each with its own mark. */
+	tunnels = endpoint->tunnels;
+	for (int i = 0; i < KS_TUNNELS_MAX; i++) {
+		__u64 mark_mask = ks_state.config.tunnel[i].mark_mask;
+
+		if ((tunnels & (1U << i)) && (!KS_MASK_OF(mark_mask) || mark_matches(mark_mask, skb->mark)))
+			return true;
+	}
+	return false;
 }
 
 /*

@@ -89,16 +89,18 @@ struct ks_config {
 /* An address with a port: the key of the endpoint and LAN DNS maps. */
 struct ks_addr_key {
 	__u8 family;              /* 4 or 6 */
-	__u8 pad;
+	__u8 fragment;            /* 1: an endpoint's address alone, for later fragments (port 0) */
 	__u16 port;               /* network order; 0 in the LAN DNS map and for fragments */
 	__u8 addr[16];            /* an IPv4 address in the first 4 bytes */
 };
 
-/* A tunnel's peer endpoint: its encrypted UDP may go there, with the tunnel's mark. */
+/*
+ * A peer endpoint: the encrypted UDP of the tunnels in @tunnels may go there,
+ * each with its own mark (ks_config.tunnel[i].mark_mask; mask 0: none).
+ */
 struct ks_endpoint {
-	__u64 mark_mask;          /* mask 0: no mark required (wg-quick sets none) */
 	__u64 resolved_at;        /* Unix time of the lookup, for `status` */
-	__u32 tunnel;             /* index in ks_config.tunnel */
+	__u32 tunnels;            /* bit i: tunnel[i] peers with it */
 	__u32 pad;
 };
 

@@ -240,7 +240,7 @@ void policy_describe(const struct policy *p)
 			struct wg_endpoint shown = { .family = e->key.family == 4 ? AF_INET : AF_INET6,
 						     .port = ntohs(e->key.port) };
 
-			if ((int)e->value.tunnel != i || !e->key.port)
+			if (!(e->value.tunnels & (1U << i)) || e->key.fragment)
 				continue;
 			memcpy(shown.addr, e->key.addr, sizeof(shown.addr));
 			wg_endpoint_format(&shown, text);

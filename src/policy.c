@@ -43,8 +43,11 @@ static bool add_endpoint_key(struct policy *p, const struct ks_addr_key *key, co
 	struct policy_endpoint *grown;
 
 	for (size_t i = 0; i < p->endpoint_count; i++)
-		if (!memcmp(&p->endpoints[i].key, key, sizeof(*key)))
-			return true; /* the first tunnel to claim it keeps it */
+		if (!memcmp(&p->endpoints[i].key, key, sizeof(*key))) {
+			/* A peer of several tunnels: each may reach it with its own mark. */
+			p->endpoints[i].value.tunnels |= value->tunnels;
+			return true;
+		}
 	grown = reallocarray(p->endpoints, p->endpoint_count + 1, sizeof(*grown));
 	if (!grown)
 		return false;
@@ -58,13 +61,13 @@ bool policy_add_endpoint(struct policy *p, int tunnel, int family, const uint8_t
 			 uint64_t resolved_at)
 {
 	struct ks_addr_key key = { .family = family == AF_INET ? 4 : 6, .port = htons(port) };
-	struct ks_endpoint value = { .mark_mask = p->tunnels[tunnel].mark_mask, .resolved_at = resolved_at,
-				     .tunnel = (__u32)tunnel };
+	struct ks_endpoint value = { .resolved_at = resolved_at, .tunnels = 1U << tunnel };
 
 	memcpy(key.addr, addr, family == AF_INET ? 4 : 16);
 	if (!add_endpoint_key(p, &key, &value))
 		return false;
 	key.port = 0;
+	key.fragment = 1;
 	return add_endpoint_key(p, &key, &value);
 }
 

@@ -50,7 +50,7 @@ void policy_show_plain(FILE *out, const struct policy *p)
 		for (size_t j = 0; j < p->endpoint_count; j++) {
 			const struct policy_endpoint *e = &p->endpoints[j];
 
-			if ((int)e->value.tunnel != i || !e->key.port)
+			if (!(e->value.tunnels & (1U << i)) || e->key.fragment)
 				continue;
 			endpoint_text(e, text);
 			time_text(e->value.resolved_at, when);
@@ -88,7 +88,7 @@ void policy_show_json(struct json *j, const struct policy *p)
 		for (size_t k = 0; k < p->endpoint_count; k++) {
 			const struct policy_endpoint *e = &p->endpoints[k];
 
-			if ((int)e->value.tunnel != i || !e->key.port)
+			if (!(e->value.tunnels & (1U << i)) || e->key.fragment)
 				continue;
 			endpoint_text(e, text);
 			json_object(j, NULL);

@@ -56,7 +56,7 @@ static void expect_model(const char *what, enum target target, unsigned int ifin
 	}
 	/* Some cases set the live tunnels directly. */
 	memcpy(model.tunnel, skel->bss->ks_state.config.tunnel, sizeof(model.tunnel));
-	said = model_verdict(&model, &p, 0);
+	said = model_verdict(&model, &p);
 	CHECK(said == want, "%s: the model of README's table says %s", what, ks_reason_names[said]);
 }
 
@@ -218,6 +218,34 @@ static void verdict_endpoint(void)
 	frag = ipv4("203.0.113.9", UDP);
 	put16(frag.bytes + ETH_HLEN + 6, 185);
 	expect("marked later fragment elsewhere", ON_ETH, i, MARK, frag, KS_REASON_FWMARK_OTHER);
+	/* Port 0 is a port like any other: only a later fragment goes by the address alone. */
+	expect("marked, port 0 of the endpoint's address", ON_ETH, i, MARK,
+	       wireguard(ipv4(ENDPOINT4, UDP), 40000, 0, 1, 148), KS_REASON_FWMARK_OTHER);
+}
+
+/* Two client tunnels to one server (two keys, one endpoint): each tunnel's mark reaches it. */
+static void verdict_shared_endpoint(void)
+{
+	struct frame handshake = wireguard(ipv4(ENDPOINT4, UDP), 40000, WG_PORT, 1, 148);
+	struct policy p = { .mode = KS_MODE_TC };
+	struct ks_tunnel *first = policy_tunnel(&p, "wg0"), *second = policy_tunnel(&p, "wg2");
+	unsigned int i = eth_ifindex;
+	struct ks_maps maps;
+
+	first->mark_mask = KS_MARK_MASK(MARK, 0xffffffff);
+	second->mark_mask = KS_MARK_MASK(MARK + 1, 0xffffffff);
+	first->mark_source = second->mark_source = KS_MARK_OPTION;
+	add_endpoint(&p, 0, ENDPOINT4, WG_PORT);
+	add_endpoint(&p, 1, ENDPOINT4, WG_PORT);
+	add_prefixes(&p.allow, default_allow, sizeof(default_allow) / sizeof(*default_allow));
+	loader_maps(skel, &maps);
+	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	CHECK(model_from_policy(&model, &p), "the model's configuration");
+	policy_free(&p);
+	expect("the first tunnel's mark", ON_ETH, i, MARK, handshake, KS_REASON_ENDPOINT);
+	expect("the second tunnel's mark", ON_ETH, i, MARK + 1, handshake, KS_REASON_ENDPOINT);
+	expect("neither tunnel's mark", ON_ETH, i, MARK + 2, handshake, KS_REASON_IPV4);
+	default_policy();
 }
 
 static void verdict_fwmark_mask(void)
@@ -334,6 +362,12 @@ static void verdict_source_route(void)
 	expect("IPv6 six extension headers", ON_ETH, i, 0,
 	       ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS }, 6, UDP, 64),
 	       KS_REASON_ALLOWLIST);
+	expect("ten options then end of list", ON_ETH, i, 0,
+	       ipv4_opts("10.1.1.1", UDP, (const __u8[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }, 12),
+	       KS_REASON_ALLOWLIST);
+	expect("eleven options", ON_ETH, i, 0,
+	       ipv4_opts("10.1.1.1", UDP, (const __u8[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 }, 12),
+	       KS_REASON_MALFORMED);
 	expect("IPv4 options past the walk's limit", ON_ETH, i, 0,
 	       ipv4_opts("10.1.1.1", UDP, (const __u8[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0x83, 7, 4, 0, 0, 0, 0, 0 },
 			 20),
@@ -341,6 +375,13 @@ static void verdict_source_route(void)
 	expect("IPv6 seven extension headers", ON_ETH, i, 0,
 	       ipv6_ext("fe80::9", (const __u8[]){ DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS, DSTOPTS }, 7,
 			UDP, 64),
+	       KS_REASON_MALFORMED);
+	expect("IPv6 seventh header a later fragment's", ON_ETH, i, 0,
+	       ipv6_to((const __u8[16]){ 0xfe, 0x80, [15] = 9 },
+		       (const struct frame_ext[]){ { .type = DSTOPTS }, { .type = DSTOPTS }, { .type = DSTOPTS },
+						   { .type = DSTOPTS }, { .type = DSTOPTS }, { .type = DSTOPTS },
+						   { .type = FRAGMENT, .frag = 185 << 3 } },
+		       7, UDP, 64),
 	       KS_REASON_MALFORMED);
 	expect("IPv6 extension header cut short", ON_L3, l3_ifindex, 0,
 	       truncated(ipv6_ext("fe80::9", (const __u8[]){ HOPOPTS }, 1, UDP, 64), ETH_HLEN + 41),
@@ -521,6 +562,7 @@ int main(void)
 	}
 	RUN(verdict_tc_ethernet, "tc on Ethernet: allowlist, drops, odd ethertypes, loopback; exact counter deltas");
 	RUN(verdict_endpoint, "the mark passes only WireGuard-shaped UDP to a peer's endpoint; elsewhere fwmark_other");
+	RUN(verdict_shared_endpoint, "an endpoint two tunnels share passes with either tunnel's mark");
 	RUN(verdict_fwmark_mask, "(mark & mask) == mark; a tunnel without a mark needs none to its endpoint");
 	RUN(verdict_listen_port, "a server's WireGuard UDP from its ListenPort passes to any address, nothing else");
 	RUN(verdict_neighbour_discovery, "ND (hop limit 255) and MLD (hop limit 1) pass only to link-scope destinations");

@@ -31,13 +31,6 @@ enum { IPOPT_END_ = 0, IPOPT_NOP_ = 1, IPOPT_LSRR_ = 0x83, IPOPT_SSRR_ = 0x89 };
  */
 #define PARSE_DEPTH 1024
 
-const char *const model_deviation_names[MODEL_DEVIATIONS] = {
-	"ten IPv4 options then end-of-list is malformed",
-	"UDP to port 0 of an endpoint's address passes",
-	"a shared endpoint takes only the first tunnel's mark",
-	"a seventh extension header parses if it is a later fragment's",
-};
-
 struct bytes {
 	const uint8_t *data;
 	size_t len;
@@ -81,7 +74,7 @@ static enum ks_reason arp(const struct bytes *b)
  * of list, or type, length (at least 2) and data within the header; more
  * than ten before the end of the list is malformed. Row 6: LSRR or SSRR.
  */
-static bool ipv4_options(const struct bytes *b, size_t off, size_t end, bool *source_route, unsigned int dev)
+static bool ipv4_options(const struct bytes *b, size_t off, size_t end, bool *source_route)
 {
 	unsigned int count = 0;
 
@@ -92,7 +85,7 @@ static bool ipv4_options(const struct bytes *b, size_t off, size_t end, bool *so
 			return false;
 		type = b->data[off];
 		if (type == IPOPT_END_)
-			return count < IPV4_OPTIONS_MAX || !(dev & MODEL_DEV_TENTH_OPTION_END);
+			return true;
 		if (++count > IPV4_OPTIONS_MAX)
 			return false;
 		if (type == IPOPT_NOP_) {
@@ -111,7 +104,7 @@ static bool ipv4_options(const struct bytes *b, size_t off, size_t end, bool *so
 }
 
 /* The total length field is not read: what the program sees ends where the packet ends. */
-static bool parse_ipv4(const struct bytes *b, size_t l3, struct ip_facts *f, unsigned int dev)
+static bool parse_ipv4(const struct bytes *b, size_t l3, struct ip_facts *f)
 {
 	const uint8_t *ip = b->data + l3;
 	size_t header_len;
@@ -119,7 +112,7 @@ static bool parse_ipv4(const struct bytes *b, size_t l3, struct ip_facts *f, uns
 	if (!readable(b, l3, 20))
 		return false;
 	header_len = (size_t)(ip[0] & 0x0f) * 4;
-	if (header_len < 20 || !ipv4_options(b, l3 + 20, l3 + header_len, &f->source_route, dev))
+	if (header_len < 20 || !ipv4_options(b, l3 + 20, l3 + header_len, &f->source_route))
 		return false;
 	f->family = 4;
 	memcpy(f->dst, ip + 16, 4);
@@ -154,7 +147,7 @@ static size_t extension_len(uint8_t type, const uint8_t *h)
  * non-zero offset ends the walk: what follows is fragment data, with no
  * transport header.
  */
-static bool parse_ipv6(const struct bytes *b, size_t l3, struct ip_facts *f, unsigned int dev)
+static bool parse_ipv6(const struct bytes *b, size_t l3, struct ip_facts *f)
 {
 	const uint8_t *ip = b->data + l3;
 	unsigned int count = 0;
@@ -170,9 +163,7 @@ static bool parse_ipv6(const struct bytes *b, size_t l3, struct ip_facts *f, uns
 
 		if (!readable(b, off, type == EXT_FRAGMENT ? 4 : 2))
 			return false;
-		if (++count > IPV6_EXTENSIONS_MAX &&
-		    !((dev & MODEL_DEV_SEVENTH_FRAGMENT) && count == IPV6_EXTENSIONS_MAX + 1 && type == EXT_FRAGMENT &&
-		      (be16(h + 2) & 0xfff8)))
+		if (++count > IPV6_EXTENSIONS_MAX)
 			return false;
 		next = h[0];
 		f->source_route |= type == EXT_ROUTING;
@@ -300,8 +291,7 @@ static bool same_address(const struct ks_addr_key *k, const struct ip_facts *f)
  * Row 8: to a peer's endpoint, address and port (@port in network order),
  * or the address alone for a later fragment, with that tunnel's mark.
  */
-static bool to_endpoint(const struct model_config *c, const struct ip_facts *f, const uint8_t *port, uint32_t mark,
-			unsigned int dev)
+static bool to_endpoint(const struct model_config *c, const struct ip_facts *f, const uint8_t *port, uint32_t mark)
 {
 	for (size_t i = 0; i < c->endpoint_count; i++) {
 		const struct model_endpoint *e = &c->endpoints[i];
@@ -310,8 +300,6 @@ static bool to_endpoint(const struct model_config *c, const struct ip_facts *f, 
 			continue;
 		if (endpoint_mark_ok(c, e, mark))
 			return true;
-		if (dev & MODEL_DEV_ENDPOINT_FIRST_TUNNEL)
-			return false;
 	}
 	return false;
 }
@@ -344,19 +332,17 @@ static bool lan_resolver(const struct model_config *c, const struct ip_facts *f)
 
 /* Rows 8 and 9: a tunnel's own encrypted UDP. */
 static enum ks_reason wireguard_row(const struct model_config *c, const struct model_packet *p, const struct bytes *b,
-				    const struct ip_facts *f, unsigned int dev)
+				    const struct ip_facts *f)
 {
 	const uint8_t *l4 = b->data + f->l4;
-	bool port0;
 
 	if (f->proto != PROTO_UDP)
 		return KS_REASON_COUNT;
 	if (f->later_fragment)
-		return to_endpoint(c, f, NULL, p->mark, dev) ? KS_REASON_ENDPOINT : KS_REASON_COUNT;
+		return to_endpoint(c, f, NULL, p->mark) ? KS_REASON_ENDPOINT : KS_REASON_COUNT;
 	if (!wireguard_shaped(b, f))
 		return KS_REASON_COUNT;
-	port0 = (dev & MODEL_DEV_ENDPOINT_PORT0) && be16(l4 + 2) == 0;
-	if (to_endpoint(c, f, port0 ? NULL : l4 + 2, p->mark, dev))
+	if (to_endpoint(c, f, l4 + 2, p->mark))
 		return KS_REASON_ENDPOINT;
 	if (from_listen_port(c, be16(l4)) && !p->raw_socket)
 		return KS_REASON_LISTEN_PORT;
@@ -365,7 +351,7 @@ static enum ks_reason wireguard_row(const struct model_config *c, const struct m
 
 /* Rows 6 to 14, for an IP packet that parsed. */
 static enum ks_reason judge_ip(const struct model_config *c, const struct model_packet *p, const struct bytes *b,
-			       const struct ip_facts *f, unsigned int dev)
+			       const struct ip_facts *f)
 {
 	bool ports = (f->proto == PROTO_TCP || f->proto == PROTO_UDP) && !f->later_fragment;
 	enum ks_reason wireguard;
@@ -375,7 +361,7 @@ static enum ks_reason judge_ip(const struct model_config *c, const struct model_
 		return KS_REASON_SOURCE_ROUTE;
 	if (link_layer_icmpv6(b, f))
 		return KS_REASON_LINK_LAYER;
-	wireguard = wireguard_row(c, p, b, f, dev);
+	wireguard = wireguard_row(c, p, b, f);
 	if (wireguard != KS_REASON_COUNT)
 		return wireguard;
 	if (carries_tunnel_mark(c, p->mark))
@@ -400,7 +386,7 @@ static bool leaves_tunnel(const struct model_config *c, const struct model_packe
 	return false;
 }
 
-enum ks_reason model_verdict(const struct model_config *c, const struct model_packet *p, unsigned int dev)
+enum ks_reason model_verdict(const struct model_config *c, const struct model_packet *p)
 {
 	const struct bytes b = { p->data, p->len };
 	struct ip_facts f = { 0 };
@@ -435,8 +421,8 @@ enum ks_reason model_verdict(const struct model_config *c, const struct model_pa
 		if (version != 4 && version != 6)
 			return KS_REASON_OTHER;
 	}
-	parsed = version == 4 ? parse_ipv4(&b, l3, &f, dev) : parse_ipv6(&b, l3, &f, dev);
+	parsed = version == 4 ? parse_ipv4(&b, l3, &f) : parse_ipv6(&b, l3, &f);
 	if (!parsed || !transport_whole(&b, &f))
 		return KS_REASON_MALFORMED;
-	return judge_ip(c, p, &b, &f, dev);
+	return judge_ip(c, p, &b, &f);
 }

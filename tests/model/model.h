@@ -60,27 +60,8 @@ struct model_config {
 	struct model_prefixes tunnel_only, allow;
 };
 
-/*
- * Where the program is known to differ from README's table, reported: the
- * model follows README unless asked to follow the program on one of these,
- * so that a run can tell a known difference from a new one.
- */
-enum model_deviation {
-	/* Ten IPv4 options then the end-of-list option: malformed (README: only more than ten is). */
-	MODEL_DEV_TENTH_OPTION_END = 1 << 0,
-	/* UDP to port 0 of an endpoint's address passes as a later fragment would (README: address and port). */
-	MODEL_DEV_ENDPOINT_PORT0 = 1 << 1,
-	/* An endpoint that tunnels share takes only the first one's mark (README: that tunnel's mark). */
-	MODEL_DEV_ENDPOINT_FIRST_TUNNEL = 1 << 2,
-	/* A seventh IPv6 extension header that is a later fragment's parses (README: more than six is malformed). */
-	MODEL_DEV_SEVENTH_FRAGMENT = 1 << 3,
-	MODEL_DEVIATIONS = 4
-};
-
-extern const char *const model_deviation_names[MODEL_DEVIATIONS];
-
-/* The reason for @p under @c: README's, or with the @deviations (a mask) the program's. */
-enum ks_reason model_verdict(const struct model_config *c, const struct model_packet *p, unsigned int deviations);
+/* The reason README's table gives @p under @c. */
+enum ks_reason model_verdict(const struct model_config *c, const struct model_packet *p);
 
 static inline bool model_passes(enum ks_reason r)
 {

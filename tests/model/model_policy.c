@@ -32,12 +32,13 @@ bool model_from_policy(struct model_config *c, const struct policy *p)
 		c->tunnel[i] = p->tunnels[i];
 		c->tunnel[i].ifindex = if_nametoindex(p->tunnels[i].name);
 	}
-	for (size_t i = 0; i < p->endpoint_count; i++) {
-		struct model_endpoint e = { .key = p->endpoints[i].key, .tunnel = p->endpoints[i].value.tunnel };
+	for (size_t i = 0; i < p->endpoint_count; i++)
+		for (uint32_t t = 0; t < KS_TUNNELS_MAX && !p->endpoints[i].key.fragment; t++) {
+			struct model_endpoint e = { .key = p->endpoints[i].key, .tunnel = t };
 
-		if (e.key.port && !model_add_endpoint(c, &e))
-			return false;
-	}
+			if ((p->endpoints[i].value.tunnels & (1U << t)) && !model_add_endpoint(c, &e))
+				return false;
+		}
 	for (size_t i = 0; i < p->lan_dns.count; i++) {
 		struct ks_addr_key k = { .family = p->lan_dns.items[i].family == AF_INET ? 4 : 6 };
 

@@ -3,8 +3,7 @@
 # The differential test: DIFF_FRAMES random frames (default 1,000,000)
 # through the real program and the model of README's verdict table, in a
 # throwaway network namespace holding one veth and one tun device.
-# DIFF_SEED=S replays a run; V=1 shows each configuration and the first
-# frame of each known deviation of the program from README.
+# DIFF_SEED=S replays a run; V=1 shows each configuration.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${KSCTL_BUILD:-$here/../../build}

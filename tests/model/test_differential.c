@@ -5,14 +5,10 @@
  * (tc on Ethernet, tc on a layer-3 device, cgroup) and by the reference
  * model of README's table; every reason and return value must agree.
  * Run by tests/model/run.sh in a throwaway network namespace holding a veth
- * and a tun device, named by KS_ETH_DEV and KS_L3_DEV.
+ * and a tun device, named by KS_ETH_DEV and KS_L3_DEV. Any difference fails
+ * the run and is shown (--verbose shows each configuration too).
  *
- * Where the program is known to differ from README (model_deviation), the
- * runs are counted (--verbose shows the first of each, and each
- * configuration), and the run passes unless --strict; any other difference
- * fails it and is shown.
- *
- *   test_differential [--frames N] [--seed S] [--configs N] [--show N] [--strict] [--verbose]
+ *   test_differential [--frames N] [--seed S] [--configs N] [--show N] [--verbose]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,7 +32,7 @@
 struct options {
 	uint64_t frames, seed;
 	unsigned int configs, show;
-	bool strict, verbose;
+	bool verbose;
 };
 
 struct run {
@@ -50,7 +46,6 @@ struct run {
 	uint64_t frame;
 	uint64_t reasons[MODEL_FRAMINGS][KS_REASON_COUNT];
 	uint64_t skipped[MODEL_FRAMINGS], runs, disagreements, errors;
-	uint64_t deviations[MODEL_DEVIATIONS + 1]; /* the last: several at once */
 	bool controlling;        /* the model is given a wrong mark: it must be caught */
 	uint64_t control_caught;
 };
@@ -77,7 +72,6 @@ static void parse_options(struct options *o, int argc, char **argv)
 					       { "seed", required_argument, NULL, 's' },
 					       { "configs", required_argument, NULL, 'c' },
 					       { "show", required_argument, NULL, 'n' },
-					       { "strict", no_argument, NULL, 'x' },
 					       { "verbose", no_argument, NULL, 'v' },
 					       { NULL, 0, NULL, 0 } };
 	const char *env;
@@ -103,9 +97,6 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case 'n':
 			o->show = (unsigned int)number(optarg, "--show");
-			break;
-		case 'x':
-			o->strict = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -156,12 +147,12 @@ static void print_hex(const __u8 *data, size_t len)
 	putchar('\n');
 }
 
-static void show(const struct run *run, const char *what, const struct model_packet *p, enum ks_reason want,
+static void show(const struct run *run, const struct model_packet *p, enum ks_reason want,
 		 const struct judgement *got, __u32 want_retval)
 {
-	printf("  %s: frame %" PRIu64 " of seed %" PRIu64 " (configuration %u), %s, ifindex %u, mark 0x%x, %s, "
+	printf("  disagreement: frame %" PRIu64 " of seed %" PRIu64 " (configuration %u), %s, ifindex %u, mark 0x%x, %s, "
 	       "%zu bytes:",
-	       what, run->frame, run->o.seed, run->config, framing_names[p->framing], p->ifindex, p->mark,
+	       run->frame, run->o.seed, run->config, framing_names[p->framing], p->ifindex, p->mark,
 	       p->raw_socket ? "packet socket" : "inet socket", p->len);
 	print_hex(p->data, p->len);
 	printf("    model (README): %s (return %d)\n", ks_reason_names[want], (int)want_retval);
@@ -187,17 +178,6 @@ static bool agrees(const struct judgement *got, const struct model_packet *p, en
 	       got->bytes == p->len;
 }
 
-/* Which known deviation of the program explains @got, if one does: MODEL_DEVIATIONS for several at once. */
-static int known_deviation(const struct run *run, const struct model_packet *p, const struct judgement *got)
-{
-	for (int d = 0; d < MODEL_DEVIATIONS; d++)
-		if (agrees(got, p, model_verdict(&run->scenario.model, p, 1U << d)))
-			return d;
-	if (agrees(got, p, model_verdict(&run->scenario.model, p, (1U << MODEL_DEVIATIONS) - 1)))
-		return MODEL_DEVIATIONS;
-	return -1;
-}
-
 /* One packet through one program and the model. */
 static void compare(struct run *run, enum model_framing framing, const __u8 *data, size_t len, __u32 mark)
 {
@@ -206,7 +186,7 @@ static void compare(struct run *run, enum model_framing framing, const __u8 *dat
 	struct model_packet p = { .data = data, .len = len, .framing = framing, .mark = mark };
 	struct judgement got;
 	enum ks_reason want;
-	int ret, d;
+	int ret;
 
 	p.ifindex = pick_ifindex(run, framing);
 	p.raw_socket = judge_packet_socket(ethertype);
@@ -216,7 +196,7 @@ static void compare(struct run *run, enum model_framing framing, const __u8 *dat
 	}
 	if (run->controlling)
 		p.mark ^= 1;
-	want = model_verdict(&run->scenario.model, &p, 0);
+	want = model_verdict(&run->scenario.model, &p);
 	ret = judge_run(&run->judge, framing, data, len, ethertype, mark, p.ifindex, &got);
 	run->runs++;
 	if (ret < 0) {
@@ -229,20 +209,10 @@ static void compare(struct run *run, enum model_framing framing, const __u8 *dat
 		run->control_caught += !agrees(&got, &p, want);
 		return;
 	}
-	if (agrees(&got, &p, want)) {
+	if (agrees(&got, &p, want))
 		run->reasons[framing][want]++;
-		return;
-	}
-	d = run->o.strict ? -1 : known_deviation(run, &p, &got);
-	if (d < 0) {
-		if (++run->disagreements <= run->o.show)
-			show(run, "disagreement", &p, want, &got, retval_of(framing, want));
-		return;
-	}
-	run->reasons[framing][got.reason]++;
-	if (!run->deviations[d]++ && run->o.verbose)
-		show(run, d < MODEL_DEVIATIONS ? model_deviation_names[d] : "several known deviations", &p, want, &got,
-		     retval_of(framing, want));
+	else if (++run->disagreements <= run->o.show)
+		show(run, &p, want, &got, retval_of(framing, want));
 }
 
 /* A frame through the three programs: whole on Ethernet, bare behind it on layer 3 and cgroup. */
@@ -308,11 +278,6 @@ static void print_tally(const struct run *run, double seconds)
 		       run->reasons[MODEL_ETHERNET][r], run->reasons[MODEL_LAYER3][r], run->reasons[MODEL_CGROUP][r]);
 	printf("  %-14s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", "(not runnable)", run->skipped[MODEL_ETHERNET],
 	       run->skipped[MODEL_LAYER3], run->skipped[MODEL_CGROUP]);
-	for (int d = 0; d <= MODEL_DEVIATIONS; d++)
-		if (run->deviations[d])
-			printf("  known deviation from README, %s: %" PRIu64 " runs%s\n",
-			       d < MODEL_DEVIATIONS ? model_deviation_names[d] : "several at once", run->deviations[d],
-			       run->o.verbose ? "" : " (--verbose, V=1: the first of each)");
 }
 
 /* Every row in each program it applies to (tc has no tunnel row): else the generator has lost one. */
