@@ -212,6 +212,12 @@ static __always_inline bool parse_ipv4(struct __sk_buff *skb, __u32 off, struct 
 	return p->later_fragment || parse_l4(skb, off + header_len, p);
 }
 
+static __always_inline bool is_ipv6_extension(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_FRAGMENT || next == IPPROTO_AH;
+}
+
 /* Follows extension headers to the transport header. false: malformed. */
 static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct packet *p)
 {
@@ -225,45 +231,29 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 	p->hop_limit = ip.hop_limit;
 	next = ip.nexthdr;
 	off += sizeof(ip);
-	for (int i = 0; i <= IPV6_EXT_MAX; i++) {
-		__u8 ext[4];
+	for (int i = 0; i < IPV6_EXT_MAX && is_ipv6_extension(next); i++) {
+		__u8 ext[4] = { 0 };
 
-		/* The last turn is for the transport header only. */
-		if (i == IPV6_EXT_MAX && (next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_ROUTING ||
-					  next == IPPROTO_FRAGMENT || next == IPPROTO_AH))
+		if (!load(skb, off, ext, next == IPPROTO_FRAGMENT ? 4 : 2))
 			return false;
-		switch (next) {
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_ROUTING:
-			if (!load(skb, off, ext, 2))
-				return false;
-			p->source_route |= next == IPPROTO_ROUTING;
-			next = ext[0];
-			off += ((__u32)ext[1] + 1) * 8;
-			continue;
-		case IPPROTO_FRAGMENT:
-			if (!load(skb, off, ext, 4))
-				return false;
-			next = ext[0];
+		p->source_route |= next == IPPROTO_ROUTING;
+		if (next == IPPROTO_FRAGMENT) {
 			off += 8;
 			if (((__u16)ext[2] << 8 | ext[3]) & 0xfff8) {
-				p->l4 = next;
+				p->l4 = ext[0];
 				p->later_fragment = true;
 				return true;
 			}
-			continue;
-		case IPPROTO_AH:
-			if (!load(skb, off, ext, 2))
-				return false;
-			next = ext[0];
-			off += ((__u32)ext[1] + 2) * 4;
-			continue;
+		} else {
+			off += next == IPPROTO_AH ? ((__u32)ext[1] + 2) * 4 : ((__u32)ext[1] + 1) * 8;
 		}
-		p->l4 = next;
-		return parse_l4(skb, off, p);
+		next = ext[0];
 	}
-	return false; /* more than IPV6_EXT_MAX extension headers: more than any real packet has */
+	/* More than IPV6_EXT_MAX extension headers: more than any real packet has. */
+	if (is_ipv6_extension(next))
+		return false;
+	p->l4 = next;
+	return parse_l4(skb, off, p);
 }
 
 /*

@@ -47,6 +47,24 @@ static int holder(int fd)
 	return n > 0 ? atoi(text) : 0;
 }
 
+/* mkdir -p: a bare root (a distroless image, a scratch container) may not even have /run. */
+static int make_run_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 int ns_lock(struct ns_lock *lock, int wait_ms)
 {
 	char path[PATH_MAX], pid[32];
@@ -57,8 +75,8 @@ int ns_lock(struct ns_lock *lock, int wait_ms)
 	ret = run_path(path, sizeof(path), ".lock");
 	if (ret < 0)
 		return ret;
-	if (mkdir(run_dir(), 0700) < 0 && errno != EEXIST) {
-		ret = -errno;
+	ret = make_run_dir(run_dir());
+	if (ret < 0) {
 		pr_err("cannot create %s for ksctl's lock: %s: make it writable (Kubernetes: an emptyDir there)",
 		       run_dir(), strerror(-ret));
 		return ret;

@@ -154,7 +154,7 @@ late_link() {
 start_watch() {
 	nsenter --net="/run/netns/$NEAR" "$KSCTL" watch --pin-dir "$PIN_ROOT" > "$KS_LOGDIR/watch.log" 2>&1 &
 	WATCH_PID=$!
-	trap 'kill "$WATCH_PID" 2>/dev/null' EXIT
+	trap 'kill "$WATCH_PID" 2>/dev/null || true' EXIT
 	wait_until 10 watch_log_has "keeping the kill switch" || die "watch did not start"
 }
 
