@@ -47,6 +47,7 @@ struct run {
 	uint64_t reasons[MODEL_FRAMINGS][KS_REASON_COUNT];
 	uint64_t skipped[MODEL_FRAMINGS], runs, disagreements, errors;
 	bool controlling;        /* the model is given a wrong mark: it must be caught */
+	__u32 control_bit;       /* the bit of a tunnel's mark that the control flips */
 	uint64_t control_caught;
 };
 
@@ -195,7 +196,7 @@ static void compare(struct run *run, enum model_framing framing, const __u8 *dat
 		return;
 	}
 	if (run->controlling)
-		p.mark ^= 1;
+		p.mark ^= run->control_bit;
 	want = model_verdict(&run->scenario.model, &p);
 	ret = judge_run(&run->judge, framing, data, len, ethertype, mark, p.ifindex, &got);
 	run->runs++;
@@ -325,8 +326,17 @@ int main(int argc, char **argv)
 	rng_seed(&run.rng, run.o.seed);
 	if (setup(&run) < 0)
 		return 1;
-	/* The positive control: the same comparison, with the model told a wrong mark, must see differences. */
-	ret = next_config(&run);
+	/*
+	 * The positive control: the same comparison, with the model told a
+	 * wrong mark, must see differences. A bit of a tunnel's mark is flipped,
+	 * on a configuration that has one (else no mark could matter).
+	 */
+	for (int tries = 0; tries < 100 && ret == 0 && !run.control_bit; tries++) {
+		ret = next_config(&run);
+		for (int t = 0; t < run.scenario.policy.tunnel_count && !run.control_bit; t++)
+			run.control_bit = KS_MARK_OF(run.scenario.policy.tunnels[t].mark_mask);
+		run.control_bit &= -run.control_bit;
+	}
 	run.config++;
 	run.controlling = true;
 	for (run.frame = 0; run.frame < CONTROL_FRAMES && ret == 0; run.frame++) {
