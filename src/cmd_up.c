@@ -152,6 +152,9 @@ static const struct opt up_table[] = {
 		  "reopen it (pins, CAP_SYS_ADMIN), and an interface keeps its kind" },
 	{ .name = "dry-run", .kind = OPT_FLAG, .offset = offsetof(struct up_options, how.dry_run),
 	  .help = "print the steps up would take (attach, replace, detach) and change nothing" },
+	{ .name = "watch", .kind = OPT_FLAG, .offset = offsetof(struct up_options, how.watch),
+	  .help = "then keep running as 'ksctl watch' does, with the programs just loaded: for where a later "
+		  "'ksctl watch' could not reopen them (no bpffs, no CAP_SYS_ADMIN)" },
 	OPT_PIN_DIR(struct up_options, how.pin_dir),
 	{ 0 }
 };

@@ -21,11 +21,13 @@
 #include "apply.h"
 #include "bpffs.h"
 #include "commands.h"
+#include "defaults.h"
 #include "links.h"
 #include "lock.h"
 #include "log.h"
 #include "observe.h"
 #include "parse.h"
+#include "watch.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -80,8 +82,34 @@ static void log_steps(const struct plan *p, double ms)
 	}
 }
 
-/* One pass: observe, plan, apply. false when it could not run (logged). */
-static bool reconcile(const char *root, const struct timespec *heard)
+/* The programs `up --watch` loaded, and their ids. */
+struct held {
+	const struct programs *progs;
+	__u32 id[KS_PROG_COUNT];
+};
+
+/* Are the held programs the ones at ksctl's clsact handles, or has another `up` replaced them? */
+static bool held_in_force(const struct observed *o, const struct held *held)
+{
+	for (int i = 0; i < o->count; i++) {
+		struct tc_attachment att;
+		bool ours = false;
+
+		if (o->views[i].ours != TC_CLSACT || tc_query(o->views[i].link.ifindex, &att) < 0)
+			continue;
+		for (int slot = 0; slot < KS_PROG_COUNT; slot++)
+			ours |= held->id[slot] && att.clsact_id == held->id[slot];
+		if (!ours)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One pass: observe, plan, apply. false when it could not run (logged);
+ * *fatal when it never can again.
+ */
+static bool reconcile(const char *root, const struct timespec *heard, const struct held *held, bool *fatal)
 {
 	struct ns_lock lock = { .fd = -1 };
 	const struct link_view *blind;
@@ -96,7 +124,14 @@ static bool reconcile(const char *root, const struct timespec *heard)
 		return false;
 	if (observe(&o, root, NULL, 0) < 0)
 		goto out;
-	if (o.inst.source != SOURCE_PINS && o.inst.source != SOURCE_KERNEL) {
+	if (o.inst.source == SOURCE_UNREACHABLE && held->progs) {
+		if (!held_in_force(&o, held)) {
+			pr_err("ksctl watch: another 'ksctl up' replaced the programs this one loaded, and they cannot be "
+			       "reopened here: restart 'ksctl up --watch' to keep following the links");
+			*fatal = true;
+			goto out;
+		}
+	} else if (o.inst.source != SOURCE_PINS && o.inst.source != SOURCE_KERNEL) {
 		pr_debug("ksctl watch: no kill switch in force here to keep (run 'ksctl up')");
 		ok = true;
 		goto out;
@@ -109,7 +144,10 @@ static bool reconcile(const char *root, const struct timespec *heard)
 		pr_err("ksctl watch: cannot read what is attached at %s's egress", blind ? blind->link.name : "?");
 		goto out;
 	}
-	programs_in_force(&o.inst, &progs);
+	if (o.inst.source == SOURCE_UNREACHABLE)
+		progs = *held->progs;
+	else
+		programs_in_force(&o.inst, &progs);
 	if (plan.count && apply(&plan, &o, &progs, o.inst.config.cgroup_path) == 0)
 		log_steps(&plan, ms_since(heard));
 	ok = true;
@@ -137,33 +175,33 @@ static int set_interval(void *field, const char *text)
 static const struct opt watch_table[] = {
 	{ .name = "interval", .kind = OPT_PARSE, .value = "MS", .parse = set_interval,
 	  .offset = offsetof(struct watch_options, interval),
-	  .help = "how often to look anyway, in milliseconds: a tcx detach sends no event", .def = "1000" },
+	  .help = "how often to look anyway, in milliseconds: a tcx detach sends no event",
+	  .def = KS_STRINGIFY(KS_DEFAULT_WATCH_INTERVAL_MS) },
 	OPT_PIN_DIR(struct watch_options, pin_dir),
 	{ 0 }
 };
 
-int cmd_watch(int argc, char **argv)
+int watch_run(const char *pin_dir, unsigned long long interval, const struct programs *progs)
 {
-	struct watch_options o = { .interval = 1000 };
 	struct sigaction sa = { .sa_handler = stop };
-	unsigned long long interval;
-	const char *pin_dir;
-	int sock, ret = options_parse(&watch_command, argc, argv, &o);
+	struct held held = { .progs = progs };
+	bool fatal = false;
+	int sock = links_watch_open();
 
-	if (ret != EXIT_OK)
-		return ret;
-	interval = o.interval;
-	pin_dir = o.pin_dir;
-	sock = links_watch_open();
 	if (sock < 0) {
 		pr_err("cannot listen to this namespace's link changes: %s (needs a netlink socket)", strerror(-sock));
 		return EXIT_RUNTIME;
+	}
+	for (int slot = 0; progs && slot < KS_PROG_COUNT; slot++) {
+		int id = progs->fd[slot] >= 0 ? prog_id_of(progs->fd[slot]) : -1;
+
+		held.id[slot] = id > 0 ? (__u32)id : 0;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	pr_info("ksctl watch: keeping the kill switch on every link (netlink events, and a look every %llu ms)",
 		interval);
-	while (!stopping) {
+	while (!stopping && !fatal) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		struct timespec heard;
 		int ready = poll(&pfd, 1, (int)interval);
@@ -176,11 +214,19 @@ int cmd_watch(int argc, char **argv)
 		if (ready > 0 && links_watch_drain(sock) < 0)
 			pr_warn("ksctl watch: reading link events failed: looking anyway");
 		if (!stopping)
-			reconcile(pin_root(pin_dir), &heard);
+			reconcile(pin_root(pin_dir), &heard, &held, &fatal);
 	}
 	close(sock);
 	pr_info("ksctl watch: stopping; the kill switch stays in force");
 	return stopping ? EXIT_OK : EXIT_RUNTIME;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch_options o = { .interval = KS_DEFAULT_WATCH_INTERVAL_MS };
+	int ret = options_parse(&watch_command, argc, argv, &o);
+
+	return ret == EXIT_OK ? watch_run(o.pin_dir, o.interval, NULL) : ret;
 }
 
 const struct command watch_command = {

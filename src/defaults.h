@@ -8,6 +8,8 @@
 #define KS_DEFAULT_TUNNEL "wg0"
 /* wg-quick's: the number of the routing table it takes, 51820, unless taken or FwMark is set. */
 #define KS_DEFAULT_FWMARK 0xca6c
+/* How often watch looks even without an event (a tcx detach sends none), in milliseconds. */
+#define KS_DEFAULT_WATCH_INTERVAL_MS 1000
 
 /* The private ranges and IPv6 link-local: the LAN, the container networks, neighbour discovery. */
 extern const char *const ks_default_allow[];

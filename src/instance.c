@@ -197,7 +197,7 @@ static int map_state(struct instance *inst)
 	return 0;
 }
 
-static int obj_id(int fd)
+int prog_id_of(int fd)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -266,7 +266,7 @@ static int open_pins(struct instance *inst)
 
 		if (fd < -1)
 			return fd;
-		if (fd >= 0 && add_prog(inst, i % KS_PROG_COUNT, (__u32)obj_id(fd), fd, staged) < 0)
+		if (fd >= 0 && add_prog(inst, i % KS_PROG_COUNT, (__u32)prog_id_of(fd), fd, staged) < 0)
 			return -E2BIG;
 	}
 	if (found && !maps_complete(inst)) {

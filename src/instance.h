@@ -89,5 +89,7 @@ struct ks_maps;
 void instance_maps(const struct instance *inst, struct ks_maps *out);
 /* Says why an unreachable instance cannot be changed or read, and what to do. */
 void instance_explain_unreachable(void);
+/* The kernel's id of the program (or map) behind @fd, or -1. */
+int prog_id_of(int fd);
 
 #endif

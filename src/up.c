@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 #include "attach_cgroup.h"
 #include "bpffs.h"
 #include "commands.h"
+#include "defaults.h"
 #include "derive.h"
 #include "loader.h"
 #include "lock.h"
 #include "log.h"
 #include "observe.h"
 #include "up.h"
+#include "watch.h"
 
 static const char *mode_name(enum ks_mode mode)
 {
@@ -169,9 +172,12 @@ static void summary(const struct plan *plan, const struct observed *o, const str
 		by_kind[TC_TCX], by_kind[TC_CLSACT]);
 }
 
-/* Loads, writes, applies, commits; on a failure puts @old back. EXIT_OK or EXIT_RUNTIME. */
+/*
+ * Loads, writes, applies, commits; on a failure puts @old back. EXIT_OK or
+ * EXIT_RUNTIME. @keep (--watch): the new programs' fds, held on success.
+ */
 static int transact(struct observed *o, const struct policy *p, const struct plan *plan, bool pinned,
-		    const struct up_how *how)
+		    const struct up_how *how, struct programs *keep)
 {
 	struct policy old = { 0 };
 	struct killswitch *skel = NULL;
@@ -223,6 +229,8 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	else
 		pr_info("ksctl: not pinned: safe, the kernel holds the attachments; 'stats', 'allow' and changes need "
 			"CAP_SYS_ADMIN or a bpffs at /sys/fs/bpf");
+	for (int i = 0; keep && i < KS_PROG_COUNT; i++)
+		keep->fd[i] = fcntl(progs.fd[i], F_DUPFD_CLOEXEC, 0);
 	policy_free(&old);
 	killswitch__destroy(skel);
 	return EXIT_OK;
@@ -245,10 +253,13 @@ int up_run(const struct policy *p, const struct up_how *how)
 	struct ns_lock lock = { .fd = -1 };
 	struct observed o = { 0 };
 	struct plan plan = { 0 };
+	struct programs held;
 	struct want want;
 	bool pinned = bpffs_prepare(root, !how->dry_run, &why) == 0;
 	int ret = EXIT_RUNTIME;
 
+	for (int i = 0; i < KS_PROG_COUNT; i++)
+		held.fd[i] = -1;
 	if (!pinned && how->pin_dir) {
 		pr_err("cannot use pin directory '%s': %s; mount a bpffs there or leave --pin-dir out", root, why);
 		return EXIT_RUNTIME;
@@ -271,10 +282,16 @@ int up_run(const struct policy *p, const struct up_how *how)
 		ret = EXIT_OK;
 		goto out;
 	}
-	ret = transact(&o, p, &plan, pinned, how);
+	ret = transact(&o, p, &plan, pinned, how, how->watch ? &held : NULL);
 out:
 	plan_free(&plan);
 	observed_free(&o);
 	ns_unlock(&lock);
+	if (ret == EXIT_OK && how->watch && !how->dry_run) {
+		ret = watch_run(how->pin_dir, KS_DEFAULT_WATCH_INTERVAL_MS, &held);
+		for (int i = 0; i < KS_PROG_COUNT; i++)
+			if (held.fd[i] >= 0)
+				close(held.fd[i]);
+	}
 	return ret;
 }

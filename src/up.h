@@ -15,6 +15,7 @@ struct up_how {
 	enum tc_kind attach; /* --attach; TC_NONE: choose */
 	const char *pin_dir; /* --pin-dir, or NULL */
 	bool dry_run;        /* print the plan, change nothing */
+	bool watch;          /* then keep it on every link (ksctl watch), with the programs this run loaded */
 };
 
 /* The exit code of `ksctl up` for @policy. */

@@ -34,6 +34,7 @@ cleanup() {
 	while read -r pid; do kill "$pid"; done 2>/dev/null < "$RUN/pids"
 	if [ -n "$ENGINE_DIR" ]; then
 		dc down --timeout 5 --volumes > /dev/null 2>&1
+		docker network rm "$LATE_NET" > /dev/null 2>&1
 		engine_stop
 	fi
 	rm -rf "$RUN"
@@ -255,6 +256,34 @@ test_stats() {
 	proved "stats inside the container (pins in the bpffs volume): pass/endpoint $fw, drop/ipv4 $before -> $after for 3 probes; prometheus ok"
 }
 
+# `docker network connect` gives the running wireguard container a new
+# interface: ksctl-watch (/custom-services.d) puts the kill switch on it
+# before it carries anything. The consumer's probe out of it to a host of
+# that network is dropped; the same probe arrives once the host is allowed
+# (the control: the path works, only the verdict differed).
+LATE_NET=ksctl-late
+LATE_HOST=198.18.30.20
+test_late_network() {
+	local before after line
+	docker network create --internal --subnet 198.18.30.0/24 "$LATE_NET" > /dev/null || die "cannot create $LATE_NET"
+	docker network connect --ip "$LATE_HOST" "$LATE_NET" "$(cid watcher)" || die "cannot connect the watcher"
+	docker network connect "$LATE_NET" "$(cid wireguard)" || die "cannot connect wireguard to $LATE_NET"
+	wait_until 10 eval 'docker logs "$(cid wireguard)" 2>&1 | grep -q "ksctl watch: eth1: kill switch attached"' ||
+		die "ksctl-watch did not attach to eth1: $(docker logs "$(cid wireguard)" 2>&1 | grep 'ksctl watch' | tail -n 5)"
+	line=$(docker logs "$(cid wireguard)" 2>&1 | grep -m1 "ksctl watch: eth1: kill switch attached")
+	ks status -q || die "status -q is not 0 with eth1 added: $(ks status 2>&1)"
+	before=$(counter drop ipv4 packets)
+	probe "$LATE_HOST" "late-$$" 44000
+	after=$(counter drop ipv4 packets)
+	if received watcher udp "late-$$"; then die "a probe out of the new interface arrived"; fi
+	((after >= before + 3)) || die "drop/ipv4 went $before -> $after for 3 probes out of eth1"
+	ks allow add "$LATE_HOST/32" > /dev/null || die "allow add $LATE_HOST/32 failed"
+	probe "$LATE_HOST" "lateok-$$" 44001
+	ks allow del "$LATE_HOST/32" > /dev/null || die "allow del $LATE_HOST/32 failed"
+	wait_until 10 received watcher udp "lateok-$$" || die "the allowed probe out of eth1 did not arrive (no path?)"
+	proved "docker network connect: ${line#*ksctl watch: }; status -q 0; 3 probes out of eth1 dropped (drop/ipv4 $before -> $after); allowed, the same probe arrived"
+}
+
 # The tunnel goes down with the ISP's default route present: the consumer's
 # probes, to the public address and to the watcher, reach nothing. Then the
 # same probes with ksctl down reach the watcher (the positive control), and
@@ -400,6 +429,7 @@ test_down() {
 	wgpids+=" $(docker top "$(cid provider)" -eo pid,comm | awk '$2 == "wireguard-go" { print $1 }')"
 	echo "programs: $progs; maps: $maps; wireguard-go: $wgpids"
 	dc down
+	docker network rm "$LATE_NET" > /dev/null || die "cannot remove $LATE_NET"
 	[ -z "$(docker ps -aq)" ] || die "containers left: $(docker ps -a --format '{{.Names}}')"
 	[ -z "$(docker network ls -q --filter label=com.docker.compose.project=vpn)" ] || die "networks left"
 	m=$(awk -v d="$ENGINE_DIR/" 'index($2, d) == 1 && $2 != d "data"' /proc/mounts)
@@ -460,6 +490,7 @@ main() {
 	run_test compose_tunnel test_tunnel
 	run_test compose_stats test_stats
 	run_test compose_tunnel_down test_tunnel_down
+	run_test compose_late_network test_late_network
 	run_test compose_restart test_restart
 	run_test compose_down test_down
 	run_test compose_gate_closed test_gate_closed

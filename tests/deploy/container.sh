@@ -266,6 +266,56 @@ test_init_exit_mode_keeps_routes() {
 	proved "KS_ON_FAILURE=exit: exit $rc, healthcheck fails (consumers held back by compose), interfaces left up"
 }
 
+# late_arrived TOKEN: datagrams carrying TOKEN that reached the late link's far end.
+late_arrived() { grep -c -- "$1" "$KS_LOGDIR/late.log" 2>/dev/null || true; }
+# late_send TOKEN: three datagrams from the consumer, bound to the late link.
+late_send() {
+	bed_consumer python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"kslate0")
+for _ in range(3):
+    try: s.sendto(sys.argv[1].encode(), ("198.18.62.2", 9100))
+    except OSError: pass' "$1"
+	sleep 0.5
+}
+
+# The Kubernetes sidecar: no bpffs and no SYS_ADMIN, so nothing can reopen
+# the programs once loaded. With KS_WATCH=1 ksctl-init stays as
+# `ksctl up --watch`, holding them: a link made later carries the kill switch.
+test_init_watch_without_bpffs() {
+	local why pid init_pid
+	if why=$(not_ready); then skip_test "$why"; return; fi
+	reset_vpn || die "reset"
+	run_init KS_WATCH=1 > "$KS_LOGDIR/init-watch.log" 2>&1 &
+	pid=$!
+	wait_until 10 grep -q 'watching for interfaces added later' "$KS_LOGDIR/init-watch.log" ||
+		die "ksctl-init did not start watching: $(cat "$KS_LOGDIR/init-watch.log")"
+	# The far end listens in inet (tests end with the bed, and the link with it).
+	bed_inet python3 -u -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9100))  # before the late link and its address exist
+while True: print(s.recv(100).decode(), flush=True)' > "$KS_LOGDIR/late.log" 2>&1 &
+	bed_veth "$BED_VPN" kslate0 "$BED_INET" kslate1 && bed_addr "$BED_VPN" kslate0 198.18.62.1/24 &&
+		bed_addr "$BED_INET" kslate1 198.18.62.2/24 || die "cannot make the late link"
+	late_send late-watched
+	wait_until 5 grep -q 'kslate0: kill switch attached' "$KS_LOGDIR/init-watch.log" ||
+		die "the late link was not covered: $(cat "$KS_LOGDIR/init-watch.log")"
+	as_container "$DIST" status -q || die "status -q is not 0 with the late link covered"
+	[ "$(late_arrived late-watched)" = 0 ] || die "the consumer's datagrams left through the late link"
+	# ksctl-init is the shell running $INIT below run_init: TERM it, as the kubelet would.
+	init_pid=$(pgrep -f -- "$INIT" | while read -r p; do
+		grep -qx "$BED_VPN" <<< "$(ip netns identify "$p" 2>/dev/null)" && echo "$p"; done | head -n 1)
+	[ -n "$init_pid" ] || die "cannot find ksctl-init's process"
+	kill -TERM "$init_pid"
+	wait "$pid" || die "ksctl-init exited $? on SIGTERM"
+	as_container "$DIST" status -q || die "the kill switch went with ksctl-init"
+	# The control: without the kill switch the same datagrams arrive.
+	bed_vpn "$DIST" down > /dev/null 2>&1 || die "down failed"
+	late_send late-open
+	[ "$(late_arrived late-open)" -ge 1 ] || die "the control: nothing arrived without the kill switch"
+	proved "KS_WATCH=1 without bpffs or SYS_ADMIN: a link made later is covered ($(grep -o 'attached ([a-z]*) [0-9.]* ms' "$KS_LOGDIR/init-watch.log" | head -n 1) after the event), status -q 0, 0/3 arrived; SIGTERM exits 0 leaving it in force; control: $(late_arrived late-open)/3 arrived after down"
+}
+
 test_init_rejects_bad_settings() {
 	local why
 	if why=$(not_ready); then skip_test "$why"; return; fi
@@ -310,4 +360,5 @@ run_test container_bpffs_volume test_bpffs_volume
 run_test init_then_wg_then_consumers test_init_then_wg_then_consumers
 run_test init_fails_closed_without_bpf test_init_fails_closed_without_bpf
 run_test init_exit_mode_keeps_routes test_init_exit_mode_keeps_routes
+run_test init_watch_without_bpffs test_init_watch_without_bpffs
 run_test init_rejects_bad_settings test_init_rejects_bad_settings
