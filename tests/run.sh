@@ -4,6 +4,9 @@
 # "[name] PASS|FAIL|SKIP" lines, and ends with "N passed, N failed".
 # A suite that exits non-zero counts as one more failure.
 set -u
+# The tools `make deps` installs come first: a python3 shim of a version
+# manager (pyenv) starts in seconds under load, Debian's in milliseconds.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 out=$(mktemp /tmp/ksctl-results.XXXXXX)
 trap 'rm -f "$out"' EXIT
 for suite in "$@"; do
