@@ -149,7 +149,12 @@ test_no_bpffs() {
 	bed_tunnel_down || die "wg-quick down"
 	expect_no_leak "with the tunnel down"
 	as_container "$DIST" status -q || die "status -q is not 0 after the tunnel went away"
-	proved "NET_ADMIN+BPF, ro /sys, no bpffs: up (clsact, unpinned), status -q 0; control leaked $LEAKED_CONTROL, then 0 leaks with tunnel up and down; tunnel traffic arrived"
+	# A tun device made later, not a tunnel of the record: status must not wave it through.
+	bed_vpn ip tuntap add kslate9 mode tun || die "cannot make a tun device"
+	out=$(as_container "$DIST" status 2>&1) && die "status is 0 with an uncovered tun device: $out"
+	bed_vpn ip link del kslate9
+	grep -q 'kslate9.*UNPROTECTED' <<< "$out" || die "status does not name the uncovered tun device: $out"
+	proved "NET_ADMIN+BPF, ro /sys, no bpffs: up (clsact, unpinned), status -q 0; control leaked $LEAKED_CONTROL, then 0 leaks with tunnel up and down; tunnel traffic arrived; a tun device made later: status 1, named UNPROTECTED"
 }
 
 test_bpffs_volume() {
