@@ -784,13 +784,61 @@ t_source_route() {
 	proved "an IPv4 datagram with a loose source route via the allowed LAN host towards $PUB4: dropped (drop.source_route +1), never reached the LAN host; without ksctl it does"
 }
 
+# The consumer's UDP through the tunnel: how many of 3 datagrams to PUB4 arrived?
+cgroup_tunnel_probe() {
+	bed_counts_reset
+	bed_probe_udp "$PUB4"; bed_probe_udp "$PUB4"; bed_probe_udp "$PUB4"
+	sleep 1
+	bed_count tunnel_udp4
+}
+
+# cgroup mode knows a tunnel by its ifindex, and wg-quick down/up gives wg0 a
+# new one: without watch the consumer's tunnel traffic is then dropped (the
+# control); under watch it flows again, and nothing leaves outside the tunnel.
+t_cgroup_watch() {
+	need_ksctl || return 0
+	local n
+	given off up
+	bed_ksctl_up --mode cgroup --cgroup "$BED_CGROUP" || die "up --mode cgroup failed"
+	n=$(cgroup_tunnel_probe)
+	[ "$n" -ge 1 ] || die "cgroup mode: the consumer's UDP did not arrive through the tunnel"
+	bed_tunnel_down && bed_tunnel_up || die "wg-quick down/up"
+	[ "$(cgroup_tunnel_probe)" = 0 ] || die "the control: without watch the re-created tunnel's traffic still arrived"
+	# nsenter execs ksctl: $! is its pid, which SIGTERM must reach.
+	nsenter --net="/run/netns/$BED_VPN" "$KSCTL" watch --pin-dir "$BED_PIN_DIR" > "$KS_LOGDIR/cgroup-watch.log" 2>&1 &
+	WATCH_PID=$!
+	trap 'kill "$WATCH_PID" 2>/dev/null || true' EXIT
+	wait_for 5 grep -q "tunnel $BED_TUNNEL is back" "$KS_LOGDIR/cgroup-watch.log" ||
+		die "watch did not follow wg0: $(cat "$KS_LOGDIR/cgroup-watch.log")"
+	[ "$(cgroup_tunnel_probe)" -ge 1 ] || die "under watch the re-created tunnel's traffic did not arrive"
+	bed_tunnel_down || die "wg-quick down"
+	bed_counts_reset
+	# In a subshell: its `wait` for the probes must not wait for watch too.
+	(bed_leak_attempts)
+	# cgroup mode filters the cgroup's sockets only: the namespace's own ICMP
+	# errors (to the server's late handshakes) leave, so count the consumer's arrivals.
+	sleep 1
+	[ "$(direct_total)" = 0 ] || die "with the tunnel down $(direct_total) of the consumer's packets arrived"
+	bed_tunnel_up || die "wg-quick up"
+	wait_for 5 eval '[ "$(grep -c "tunnel $BED_TUNNEL is back" "$KS_LOGDIR/cgroup-watch.log")" -ge 2 ]' ||
+		die "watch did not follow the second wg0"
+	[ "$(cgroup_tunnel_probe)" -ge 1 ] || die "under watch the second re-created tunnel's traffic did not arrive"
+	kill "$WATCH_PID" && wait "$WATCH_PID" || die "watch did not exit 0 on SIGTERM"
+	ks_off
+	bed_tunnel_down || die "wg-quick down"
+	bed_counts_reset
+	bed_leak_attempts
+	expect_arrived_direct "the same attempts without ksctl"
+	proved "cgroup mode, wg-quick down/up: without watch 0/3 through the new wg0 (control), under watch it is followed ($(grep -c 'is back' "$KS_LOGDIR/cgroup-watch.log") times) and the tunnel carries the consumer's UDP again; with the tunnel down 0 of the consumer's attempts arrived ($(direct_total) without ksctl)"
+}
+
 lsrr_arrived() { bed_lan nft list chain inet ksbed pre | awk '/lsrr/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
 lsrr_at_least() { [ "$(lsrr_arrived)" -ge "$1" ]; }
 
 SCENARIOS=(detector init_order tunnel_up forced_eth0 tunnel_down malformed_config restart_cycles
 	loader_gone loader_gone_clsact ipv6_bypass raw_packet neighbour_flush wrong_fwmark reconfigure_live bad_input
 	port_forward_reply forwarded_traffic late_interface link_flap early_handshake somark_forgery nd_forgery
-	dns_policy server_tunnel source_route down_leaks)
+	dns_policy server_tunnel source_route cgroup_watch down_leaks)
 
 main() {
 	local name
