@@ -144,7 +144,7 @@ static bool reconcile(const char *root, const struct timespec *heard, const stru
 		pr_err("ksctl watch: cannot read what is attached at %s's egress", blind ? blind->link.name : "?");
 		goto out;
 	}
-	if (o.inst.source == SOURCE_UNREACHABLE)
+	if (o.inst.source == SOURCE_UNREACHABLE && held->progs)
 		progs = *held->progs;
 	else
 		programs_in_force(&o.inst, &progs);
