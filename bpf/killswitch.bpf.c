@@ -225,6 +225,12 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 	p->hop_limit = ip.hop_limit;
 	next = ip.nexthdr;
 	off += sizeof(ip);
+	/*
+	 * Unrolled: as a loop, its counter (compared in the body) was precise, and
+	 * with CAP_BPF alone the verifier's speculative walk past the loop's end
+	 * never met a state it had seen ("the sequence of 8193 jumps is too complex").
+	 */
+#pragma unroll
 	for (int i = 0; i <= IPV6_EXT_MAX; i++) {
 		__u8 ext[4];
 
