@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <net/if.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,14 +25,7 @@
 #include "log.h"
 #include "observe.h"
 #include "parse.h"
-
-static volatile sig_atomic_t stopping;
-
-static void stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
+#include "stop.h"
 
 static double ms_since(const struct timespec *start)
 {
@@ -145,7 +137,6 @@ static const struct opt watch_table[] = {
 int cmd_watch(int argc, char **argv)
 {
 	struct watch_options o = { .interval = 1000 };
-	struct sigaction sa = { .sa_handler = stop };
 	unsigned long long interval;
 	const char *pin_dir;
 	int sock, ret = options_parse(&watch_command, argc, argv, &o);
@@ -159,11 +150,10 @@ int cmd_watch(int argc, char **argv)
 		pr_err("cannot listen to this namespace's link changes: %s (needs a netlink socket)", strerror(-sock));
 		return EXIT_RUNTIME;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stop_on_signals();
 	pr_info("ksctl watch: keeping the kill switch on every link (netlink events, and a look every %llu ms)",
 		interval);
-	while (!stopping) {
+	while (!stop_requested) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		struct timespec heard;
 		int ready = poll(&pfd, 1, (int)interval);
@@ -175,12 +165,12 @@ int cmd_watch(int argc, char **argv)
 		}
 		if (ready > 0 && links_watch_drain(sock) < 0)
 			pr_warn("ksctl watch: reading link events failed: looking anyway");
-		if (!stopping)
+		if (!stop_requested)
 			reconcile(pin_root(pin_dir), &heard);
 	}
 	close(sock);
 	pr_info("ksctl watch: stopping; the kill switch stays in force");
-	return stopping ? EXIT_OK : EXIT_RUNTIME;
+	return stop_requested ? EXIT_OK : EXIT_RUNTIME;
 }
 
 const struct command watch_command = {

@@ -9,6 +9,14 @@
 /* wg-quick's: the number of the routing table it takes, 51820, unless taken or FwMark is set. */
 #define KS_DEFAULT_FWMARK 0xca6c
 
+/* Drop events per second at most (`up --event-rate`), in bursts of as many. */
+extern const unsigned int ks_default_event_rate;
+#define KS_EVENT_RATE_MAX 1000000
+
+/* Where Docker and the kubelet keep what names a container (`ksctl events`). */
+extern const char *const ks_docker_containers_dir;
+extern const char *const ks_kubelet_logs_dir;
+
 /* The private ranges and IPv6 link-local: the LAN, the container networks, neighbour discovery. */
 extern const char *const ks_default_allow[];
 extern const size_t ks_default_allow_count;
@@ -20,5 +28,6 @@ extern const size_t ks_default_config_path_count;
 /* The same in words, for help and the man page. */
 void ks_default_allow_text(char *buf, size_t size);
 void ks_default_configs_text(char *buf, size_t size);
+void ks_default_event_rate_text(char *buf, size_t size);
 
 #endif
