@@ -177,7 +177,7 @@ fuzz: deps
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
 TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/model/run.sh tests/cli/run.sh tests/e2e/smoke.sh \
-	tests/e2e/reconcile.sh tests/e2e/leak.sh \
+	tests/e2e/reconcile.sh tests/e2e/leak.sh tests/e2e/events.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 
