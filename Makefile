@@ -199,6 +199,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tools/bench/bench.sh
+	$(Q)bash tools/bench/events.sh
 
 test-compose: deps
 	$(Q)$(MAKE) --no-print-directory dist
