@@ -226,7 +226,9 @@ int cmd_status(int argc, char **argv)
 		}
 		st.packet_sockets = count_packet_sockets();
 	}
-	if (o.verify && st.in_force && st.o.inst.source != SOURCE_UNREACHABLE) {
+	if (o.verify && st.in_force && st.o.inst.source == SOURCE_UNREACHABLE) {
+		instance_explain_unreachable(); /* the probes are watched for through the maps */
+	} else if (o.verify && st.in_force) {
 		static struct selftest verified; /* 128 probes: not on the stack */
 
 		if (selftest_run(&verified, &st.o) == 0)
