@@ -24,7 +24,7 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 # libFuzzer and clang's sanitizer runtimes, for the fuzzers (tests/fuzz).
 DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git tmux
 DEPS_BENCH := iptables nftables iperf3
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
