@@ -24,7 +24,7 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 # libFuzzer and clang's sanitizer runtimes, for the fuzzers (tests/fuzz).
 DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
-	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git
+	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git tmux
 DEPS_BENCH := iptables nftables iperf3
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
@@ -177,7 +177,7 @@ fuzz: deps
 
 # Every suite, one tally. The deployment checks use the npm validators pinned in tests/deploy.
 TEST_SUITES := tests/unit/run.sh tests/bpf/run.sh tests/model/run.sh tests/cli/run.sh tests/e2e/smoke.sh \
-	tests/e2e/reconcile.sh tests/e2e/leak.sh \
+	tests/e2e/reconcile.sh tests/e2e/leak.sh tests/e2e/events.sh \
 	tests/deploy/lint.sh tests/deploy/dist.sh tests/deploy/container.sh tests/compose/run.sh \
 	tests/bench_quick.sh tests/fuzz/run.sh
 
@@ -199,6 +199,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tools/bench/bench.sh
+	$(Q)bash tools/bench/events.sh
 
 test-compose: deps
 	$(Q)$(MAKE) --no-print-directory dist

@@ -123,9 +123,39 @@ struct {
 	__type(value, __u8);
 } ks_lan_dns SEC(".maps");
 
+/* Drop events for `ksctl events`, within the rate `up` set (ks_config.event_rate). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, KS_EVENTS_BUFFER);
+} ks_events SEC(".maps");
+
+/* What became of each drop's event, per CPU, by enum ks_event_outcome. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KS_EVENT_OUTCOME_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} ks_event_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_event_bucket);
+} ks_event_bucket SEC(".maps");
+
+/* ksctl selftest's probes, each to a destination of its own, while ks_config.probe_deadline runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KS_PROBES_MAX);
+	__type(key, struct ks_addr_key);
+	__type(value, struct ks_probe);
+} ks_probes SEC(".maps");
+
 /* What the parser learnt of an IP packet. */
 struct packet {
-	struct ks_addr_key dst;     /* family, destination port (when known) and address */
+	struct ks_addr_key dst;     /* family, destination port (when known) and address; ARP: the address asked for */
+	__u8 src[16];               /* the source address */
 	__u16 src_port;             /* network order, when known */
 	__u16 udp_len;              /* the UDP header's length field, host order */
 	__u16 udp_payload;          /* offset of the UDP payload */
@@ -135,6 +165,7 @@ struct packet {
 	bool later_fragment;        /* no transport header: ports unknown */
 	bool has_ports;             /* TCP or UDP with its header in this packet */
 	bool source_route;          /* LSRR/SSRR option or a routing header */
+	bool arp;
 };
 
 enum ks_framing { KS_ETHERNET, KS_L3_TC, KS_L3_CGROUP };
@@ -203,6 +234,7 @@ static __always_inline bool parse_ipv4(struct __sk_buff *skb, __u32 off, struct 
 		return false;
 	p->dst.family = 4;
 	__builtin_memcpy(p->dst.addr, &ip.daddr, 4);
+	__builtin_memcpy(p->src, &ip.saddr, 4);
 	p->l4 = ip.protocol;
 	header_len = ip.ihl * 4;
 	/* A later fragment carries no transport header: its ports are unknown. */
@@ -228,6 +260,7 @@ static __always_inline bool parse_ipv6(struct __sk_buff *skb, __u32 off, struct 
 		return false;
 	p->dst.family = 6;
 	__builtin_memcpy(p->dst.addr, &ip.daddr, 16);
+	__builtin_memcpy(p->src, &ip.saddr, 16);
 	p->hop_limit = ip.hop_limit;
 	next = ip.nexthdr;
 	off += sizeof(ip);
@@ -488,12 +521,17 @@ static __always_inline bool tunnel_only(const struct packet *p)
 }
 
 /* Ethernet/IPv4 ARP, the only kind a WireGuard client needs: anything else is not housekeeping. */
-static __always_inline enum ks_reason classify_arp(struct __sk_buff *skb)
+static __always_inline enum ks_reason classify_arp(struct __sk_buff *skb, struct packet *p)
 {
 	struct arp_ipv4 arp;
 
+	p->arp = true;
 	if (!load(skb, ETH_HLEN, &arp, sizeof(arp)))
 		return KS_REASON_MALFORMED;
+	/* For the events and the selftest: the sender's address, and the one it asks for. */
+	p->dst.family = 4;
+	__builtin_memcpy(p->src, &arp.addresses[6], 4);
+	__builtin_memcpy(p->dst.addr, &arp.addresses[16], 4);
 	if (arp.hw_type != bpf_htons(ARP_HW_ETHER) || arp.proto != bpf_htons(ETH_P_IP) || arp.hw_len != 6 ||
 	    arp.proto_len != 4 || (arp.op != bpf_htons(ARP_OP_REQUEST) && arp.op != bpf_htons(ARP_OP_REPLY)))
 		return KS_REASON_OTHER;
@@ -523,10 +561,9 @@ static __always_inline enum ks_reason classify_ip(struct __sk_buff *skb, const s
 	return tunnel_only(p) ? KS_REASON_TUNNEL_ONLY : KS_REASON_ALLOWLIST;
 }
 
-/* Parses the frame and judges it. */
-static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_framing framing)
+/* Parses the frame into @p and judges it. */
+static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_framing framing, struct packet *p)
 {
-	struct packet p = {};
 	__u32 l3 = 0;
 	__u8 version;
 
@@ -537,7 +574,7 @@ static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_fr
 			return KS_REASON_MALFORMED;
 		switch (eth.h_proto) {
 		case bpf_htons(ETH_P_ARP):
-			return classify_arp(skb);
+			return classify_arp(skb, p);
 		case bpf_htons(ETH_P_IP):
 			version = 4;
 			break;
@@ -556,14 +593,111 @@ static __always_inline enum ks_reason classify(struct __sk_buff *skb, enum ks_fr
 		if (version != 4 && version != 6)
 			return KS_REASON_OTHER;
 	}
-	if (!parse_ip(skb, l3, version, &p))
+	if (!parse_ip(skb, l3, version, p))
 		return KS_REASON_MALFORMED;
-	return classify_ip(skb, &p);
+	return classify_ip(skb, p);
+}
+
+/* Takes a token for an event, when the rate `up` set allows one now. */
+static __always_inline bool event_admitted(__u64 now)
+{
+	__u32 rate = ks_state.config.event_rate, key = 0;
+	struct ks_event_bucket *bucket;
+	__u64 interval, tolerance, next;
+	bool admitted;
+
+	if (!rate)
+		return false;
+	bucket = bpf_map_lookup_elem(&ks_event_bucket, &key);
+	if (!bucket)
+		return false;
+	/* A burst of @rate events at most, then one every 1/@rate s. */
+	interval = 1000000000ULL / rate;
+	tolerance = 1000000000ULL - interval;
+	/* next_ns only grows: a flood is turned away here, without the lock. */
+	if (bucket->next_ns > now + tolerance)
+		return false;
+	bpf_spin_lock(&bucket->lock);
+	next = bucket->next_ns > now ? bucket->next_ns : now;
+	admitted = next <= now + tolerance;
+	if (admitted)
+		bucket->next_ns = next + interval;
+	bpf_spin_unlock(&bucket->lock);
+	return admitted;
+}
+
+/* A dropped packet for `ksctl events`, within the rate limit; what became of it is counted. */
+static __always_inline void report_drop(struct __sk_buff *skb, enum ks_reason reason, const struct packet *p,
+					__u64 now)
+{
+	__u32 outcome = KS_EVENTS_SUPPRESSED;
+	struct ks_event *e;
+	__u64 *count;
+
+	if (event_admitted(now)) {
+		e = bpf_ringbuf_reserve(&ks_events, sizeof(*e), 0);
+		outcome = e ? KS_EVENTS_WRITTEN : KS_EVENTS_LOST;
+		if (e) {
+			e->time_ns = now;
+			e->cgroup_id = bpf_skb_cgroup_id(skb);
+			e->ifindex = skb->ifindex;
+			e->len = skb->len;
+			e->mark = skb->mark;
+			e->reason = reason;
+			e->family = p->dst.family;
+			e->l4 = p->l4;
+			e->flags = (p->has_ports ? KS_EVENT_PORTS : 0) | (p->later_fragment ? KS_EVENT_FRAGMENT : 0) |
+				   (p->arp ? KS_EVENT_ARP : 0);
+			e->src_port = p->src_port;
+			e->dst_port = p->dst.port;
+			e->pad = 0;
+			__builtin_memcpy(e->src, p->src, sizeof(e->src));
+			__builtin_memcpy(e->dst, p->dst.addr, sizeof(e->dst));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	count = bpf_map_lookup_elem(&ks_event_counts, &outcome);
+	if (count)
+		(*count)++;
+}
+
+/* While `ksctl selftest` runs: how the verdict judged each of its probes. */
+static __always_inline void note_probe(struct __sk_buff *skb, enum ks_reason reason, const struct packet *p,
+				       __u64 now)
+{
+	struct ks_probe *probe;
+
+	if (!ks_state.config.probe_deadline || now >= ks_state.config.probe_deadline)
+		return;
+	probe = bpf_map_lookup_elem(&ks_probes, &p->dst);
+	if (!probe)
+		return;
+	__sync_fetch_and_add(&probe->count, 1);
+	probe->reason = reason;
+	probe->ifindex = skb->ifindex;
+}
+
+/*
+ * What a verdict tells beyond its counter: an event for a drop, and how a
+ * selftest probe was judged. A global function, verified once (see parse_ip).
+ */
+__attribute__((noinline)) int report(struct __sk_buff *skb, __u32 reason, struct packet *p)
+{
+	__u64 now;
+
+	if (!p)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	note_probe(skb, reason, p, now);
+	if (reason >= KS_REASON_FIRST_DROP)
+		report_drop(skb, reason, p, now);
+	return 0;
 }
 
 /* The verdict order lives here and in the functions it calls, and only there. */
 static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing framing)
 {
+	struct packet p = {};
 	enum ks_reason reason;
 	struct ks_counter *counter;
 	__u32 key;
@@ -574,7 +708,7 @@ static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing frami
 	else if (skb->ifindex == LOOPBACK_IFINDEX)
 		reason = KS_REASON_LOCAL;
 	else
-		reason = classify(skb, framing);
+		reason = classify(skb, framing, &p);
 
 	key = reason;
 	counter = bpf_map_lookup_elem(&ks_counters, &key);
@@ -582,6 +716,8 @@ static __always_inline bool verdict(struct __sk_buff *skb, enum ks_framing frami
 		counter->packets++;
 		counter->bytes += skb->len;
 	}
+	if (reason >= KS_REASON_FIRST_DROP || ks_state.config.probe_deadline)
+		report(skb, reason, &p);
 	return reason < KS_REASON_FIRST_DROP;
 }
 

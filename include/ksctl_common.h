@@ -7,6 +7,7 @@
 #ifndef KSCTL_COMMON_H
 #define KSCTL_COMMON_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 /*
@@ -84,6 +85,67 @@ struct ks_config {
 	__u32 mode;               /* enum ks_mode */
 	__u32 generation;         /* bumped by every `up` */
 	char cgroup_path[KS_CGROUP_PATH_MAX];
+	__u32 event_rate;         /* drop events per second at most, in bursts of as many; 0: none */
+	__u32 pad;
+	__u64 probe_deadline;     /* selftest: its probes are watched for until then (CLOCK_BOOTTIME ns); 0: none */
+};
+
+/*
+ * What became of a drop's event, counted per CPU in that order: written to
+ * the ring buffer, held back by the rate limit, or lost to a full buffer.
+ *   O(enum suffix, name, what it means)
+ */
+#define KS_EVENT_OUTCOMES(O)                                                                              \
+	O(WRITTEN, "written", "drop events written for 'ksctl events'")                                  \
+	O(SUPPRESSED, "suppressed", "drops over the event rate limit: counted, not reported")            \
+	O(LOST, "lost", "drop events that found the buffer full: nobody read the ones before")
+
+#define KS_EVENT_OUTCOME_ENUM(id, name, meaning) KS_EVENTS_##id,
+enum ks_event_outcome { KS_EVENT_OUTCOMES(KS_EVENT_OUTCOME_ENUM) KS_EVENT_OUTCOME_COUNT };
+#undef KS_EVENT_OUTCOME_ENUM
+
+/* The ring buffer of drop events: 256 KiB, about 3,200 of them. */
+#define KS_EVENTS_BUFFER (256 * 1024)
+
+enum ks_event_flags {
+	KS_EVENT_PORTS = 1,    /* TCP or UDP with its header: the ports are known */
+	KS_EVENT_FRAGMENT = 2, /* a later fragment: no transport header */
+	KS_EVENT_ARP = 4,      /* ARP: dst is the address it asks for */
+};
+
+/* One dropped packet, for `ksctl events`. */
+struct ks_event {
+	__u64 time_ns;            /* CLOCK_BOOTTIME */
+	__u64 cgroup_id;          /* the cgroup v2 of the socket that sent it; 0: no socket (forwarded) */
+	__u32 ifindex;            /* the interface it was to leave by */
+	__u32 len;                /* its length in bytes */
+	__u32 mark;
+	__u8 reason;              /* enum ks_reason */
+	__u8 family;              /* 4 or 6; 0: not IP, or cut short before the addresses */
+	__u8 l4;                  /* IPPROTO_*, when known */
+	__u8 flags;               /* enum ks_event_flags */
+	__u16 src_port, dst_port; /* network order */
+	__u32 pad;
+	__u8 src[16], dst[16];    /* an IPv4 address in the first 4 bytes */
+};
+
+/*
+ * The events' token bucket, shared by every CPU: a GCRA, the theoretical
+ * time of the next event. `up` empties it when the rate changes.
+ */
+struct ks_event_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 next_ns;            /* CLOCK_BOOTTIME */
+};
+
+/* How the verdict judged a probe of `ksctl selftest`, found by its destination. */
+#define KS_PROBES_MAX 128
+struct ks_probe {
+	__u32 count;              /* times judged */
+	__u32 reason;             /* the last verdict's enum ks_reason */
+	__u32 ifindex;            /* the interface it was judged at */
+	__u32 pad;
 };
 
 /* An address with a port: the key of the endpoint and LAN DNS maps. */

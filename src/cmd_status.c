@@ -15,6 +15,7 @@
 #include "log.h"
 #include "observe.h"
 #include "policy_show.h"
+#include "selftest.h"
 #include "version.h"
 
 struct status {
@@ -25,6 +26,7 @@ struct status {
 	struct plan plan;     /* what `up` would still have to do */
 	int packet_sockets;   /* -1: unknown */
 	const char *problem;
+	struct selftest *selftest; /* --verify: the probes' outcome; NULL: not run */
 };
 
 /*
@@ -136,6 +138,8 @@ static void print_plain(const struct status *st)
 		       st->packet_sockets, st->packet_sockets == 1 ? "" : "s");
 	for (int i = 0; c->mode != KS_MODE_CGROUP && i < st->o.count; i++)
 		print_link(st, &st->o.views[i]);
+	if (st->selftest)
+		selftest_print_plain(stdout, st->selftest);
 }
 
 static void print_json(const struct status *st)
@@ -180,11 +184,14 @@ static void print_json(const struct status *st)
 			json_uint(&j, "covered_by", v->link.lower);
 		json_end(&j);
 	}
+	json_end(&j);
+	if (st->selftest)
+		selftest_print_json(&j, "selftest", st->selftest);
 	json_finish(&j);
 }
 
 struct status_options {
-	bool json, quiet;
+	bool json, quiet, verify;
 	const char *pin_dir;
 };
 
@@ -192,6 +199,8 @@ static const struct opt status_table[] = {
 	OPT_JSON(struct status_options, json, "print the state"),
 	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .offset = offsetof(struct status_options, quiet),
 	  .help = "print nothing: the exit status says it (a healthcheck)" },
+	{ .name = "verify", .kind = OPT_FLAG, .offset = offsetof(struct status_options, verify),
+	  .help = "prove it too: run the probes of 'ksctl selftest' (exit 0 only if they all held)" },
 	OPT_PIN_DIR(struct status_options, pin_dir),
 	{ 0 }
 };
@@ -217,11 +226,20 @@ int cmd_status(int argc, char **argv)
 		}
 		st.packet_sockets = count_packet_sockets();
 	}
+	if (o.verify && st.in_force && st.o.inst.source == SOURCE_UNREACHABLE) {
+		instance_explain_unreachable(); /* the probes are watched for through the maps */
+	} else if (o.verify && st.in_force) {
+		static struct selftest verified; /* 128 probes: not on the stack */
+
+		if (selftest_run(&verified, &st.o) == 0)
+			st.selftest = &verified;
+	}
 	if (o.json)
 		print_json(&st);
 	else if (!o.quiet)
 		print_plain(&st);
-	ret = st.in_force ? EXIT_OK : EXIT_RUNTIME;
+	/* --verify: in force, and proven so. */
+	ret = st.in_force && (!o.verify || (st.selftest && st.selftest->held)) ? EXIT_OK : EXIT_RUNTIME;
 out:
 	plan_free(&st.plan);
 	policy_free(&st.policy);

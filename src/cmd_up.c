@@ -107,6 +107,18 @@ static int add_config_option(void *request, const char *path)
 	return EXIT_OK;
 }
 
+static int set_event_rate_option(void *request, const char *text)
+{
+	struct up_request *r = request;
+	unsigned long long rate;
+
+	if (!parse_uint(&rate, text, 10, KS_EVENT_RATE_MAX))
+		return usage_error("up", "invalid --event-rate '%s': give events per second, 0-%u (0: none)", text,
+				   KS_EVENT_RATE_MAX);
+	r->event_rate = (unsigned int)rate;
+	return EXIT_OK;
+}
+
 #define REQUEST offsetof(struct up_options, request)
 
 static const struct opt up_table[] = {
@@ -150,6 +162,10 @@ static const struct opt up_table[] = {
 	  .offset = offsetof(struct up_options, attach_choice),
 	  .help = "the hook in tc mode: tcx (Linux 6.6+) or a clsact filter; auto is tcx if a later run can "
 		  "reopen it (pins, CAP_SYS_ADMIN), and an interface keeps its kind" },
+	{ .name = "event-rate", .kind = OPT_PARSE, .value = "N", .parse = set_event_rate_option, .offset = REQUEST,
+	  .help = "drop events per second at most for 'ksctl events', in bursts of as many; the rest are counted "
+		  "as suppressed; 0: none",
+	  .def_text = ks_default_event_rate_text },
 	{ .name = "dry-run", .kind = OPT_FLAG, .offset = offsetof(struct up_options, how.dry_run),
 	  .help = "print the steps up would take (attach, replace, detach) and change nothing" },
 	{ .name = "watch", .kind = OPT_FLAG, .offset = offsetof(struct up_options, how.watch),
@@ -179,7 +195,7 @@ static int parse_options(struct up_options *o, int argc, char **argv)
 
 int cmd_up(int argc, char **argv)
 {
-	struct up_options o = { 0 };
+	struct up_options o = { .request.event_rate = ks_default_event_rate };
 	struct policy policy = { 0 };
 	int ret = parse_options(&o, argc, argv);
 

@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <net/if.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,15 +26,8 @@
 #include "log.h"
 #include "observe.h"
 #include "parse.h"
+#include "stop.h"
 #include "watch.h"
-
-static volatile sig_atomic_t stopping;
-
-static void stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
 
 static double ms_since(const struct timespec *start)
 {
@@ -183,7 +175,6 @@ static const struct opt watch_table[] = {
 
 int watch_run(const char *pin_dir, unsigned long long interval, const struct programs *progs)
 {
-	struct sigaction sa = { .sa_handler = stop };
 	struct held held = { .progs = progs };
 	bool fatal = false;
 	int sock = links_watch_open();
@@ -197,11 +188,10 @@ int watch_run(const char *pin_dir, unsigned long long interval, const struct pro
 
 		held.id[slot] = id > 0 ? (__u32)id : 0;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stop_on_signals();
 	pr_info("ksctl watch: keeping the kill switch on every link (netlink events, and a look every %llu ms)",
 		interval);
-	while (!stopping && !fatal) {
+	while (!stop_requested && !fatal) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		struct timespec heard;
 		int ready = poll(&pfd, 1, (int)interval);
@@ -213,12 +203,12 @@ int watch_run(const char *pin_dir, unsigned long long interval, const struct pro
 		}
 		if (ready > 0 && links_watch_drain(sock) < 0)
 			pr_warn("ksctl watch: reading link events failed: looking anyway");
-		if (!stopping)
+		if (!stop_requested)
 			reconcile(pin_root(pin_dir), &heard, &held, &fatal);
 	}
 	close(sock);
 	pr_info("ksctl watch: stopping; the kill switch stays in force");
-	return stopping ? EXIT_OK : EXIT_RUNTIME;
+	return stop_requested ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int cmd_watch(int argc, char **argv)

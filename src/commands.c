@@ -5,7 +5,8 @@
 #include "commands.h"
 
 const struct command *const commands[] = {
-	&up_command, &down_command, &status_command, &stats_command, &allow_command, &watch_command, &help_command,
+	&up_command, &down_command, &status_command, &stats_command, &events_command, &selftest_command,
+	&allow_command, &watch_command, &help_command,
 	&version_command, NULL,
 };
 

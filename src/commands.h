@@ -23,13 +23,15 @@ struct command {
 extern const struct command *const commands[];
 const struct command *find_command(const char *name);
 
-extern const struct command up_command, down_command, status_command, stats_command, allow_command,
-	watch_command, help_command, version_command;
+extern const struct command up_command, down_command, status_command, stats_command, events_command,
+	selftest_command, allow_command, watch_command, help_command, version_command;
 
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 

@@ -3,6 +3,11 @@
 
 #include "defaults.h"
 
+const unsigned int ks_default_event_rate = 100;
+
+const char *const ks_docker_containers_dir = "/var/lib/docker/containers";
+const char *const ks_kubelet_logs_dir = "/var/log/containers";
+
 const char *const ks_default_allow[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10" };
 const size_t ks_default_allow_count = sizeof(ks_default_allow) / sizeof(*ks_default_allow);
 
@@ -31,4 +36,9 @@ void ks_default_configs_text(char *buf, size_t size)
 	}
 	if (used < size)
 		snprintf(buf + used, size - used, " for each tunnel, where present");
+}
+
+void ks_default_event_rate_text(char *buf, size_t size)
+{
+	snprintf(buf, size, "%u", ks_default_event_rate);
 }

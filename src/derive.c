@@ -192,6 +192,7 @@ int derive_policy(struct policy *out, const struct up_request *r)
 	if (ret)
 		return ret == -ENOMEM ? ret : -EINVAL;
 	out->mode = r->mode;
+	out->event_rate = r->event_rate;
 	if (r->cgroup_path)
 		snprintf(out->cgroup_path, sizeof(out->cgroup_path), "%s", r->cgroup_path);
 	for (size_t i = 0; i < configs.count && ret == 0; i++)

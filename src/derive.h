@@ -33,6 +33,7 @@ struct up_request {
 	bool force;                             /* --force: wide public prefixes */
 	enum ks_mode mode;
 	const char *cgroup_path;
+	unsigned int event_rate;                /* --event-rate */
 };
 
 void up_request_free(struct up_request *r);

@@ -32,6 +32,10 @@ const char *const ks_map_pin_names[KS_MAP_COUNT] = {
 	[KS_MAP_TUNNEL_ONLY6] = "tunnel_only6",
 	[KS_MAP_ENDPOINTS] = "endpoints",
 	[KS_MAP_LAN_DNS] = "lan_dns",
+	[KS_MAP_EVENTS] = "events",
+	[KS_MAP_EVENT_COUNTS] = "event_counts",
+	[KS_MAP_EVENT_BUCKET] = "event_bucket",
+	[KS_MAP_PROBES] = "probes",
 };
 
 const char *const ks_prog_pin_names[KS_PROG_COUNT] = {
@@ -51,6 +55,10 @@ static const char *const map_kernel_names[KS_MAP_COUNT] = {
 	[KS_MAP_TUNNEL_ONLY6] = "ks_tunnel_only6",
 	[KS_MAP_ENDPOINTS] = "ks_endpoints",
 	[KS_MAP_LAN_DNS] = "ks_lan_dns",
+	[KS_MAP_EVENTS] = "ks_events",
+	[KS_MAP_EVENT_COUNTS] = "ks_event_counts",
+	[KS_MAP_EVENT_BUCKET] = "ks_event_bucket",
+	[KS_MAP_PROBES] = "ks_probes",
 };
 
 void instance_init(struct instance *inst)
@@ -294,15 +302,15 @@ static int open_pins(struct instance *inst)
 static int adopt_maps_of(struct instance *inst, int prog_fd)
 {
 	struct bpf_prog_info info = { 0 };
-	__u32 ids[16], len = sizeof(info);
+	__u32 ids[2 * KS_MAP_COUNT], len = sizeof(info);
 	int ret;
 
-	info.nr_map_ids = 16;
+	info.nr_map_ids = 2 * KS_MAP_COUNT;
 	info.map_ids = (__u64)(unsigned long)ids;
 	ret = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
 	if (ret < 0)
 		return ret;
-	for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
+	for (__u32 i = 0; i < info.nr_map_ids && i < 2 * KS_MAP_COUNT; i++) {
 		struct bpf_map_info map_info = { 0 };
 		__u32 map_len = sizeof(map_info);
 		int fd = bpf_map_get_fd_by_id(ids[i]), slot;

@@ -37,6 +37,10 @@ static void describe(struct link *link, const struct ifinfomsg *ifi, int len)
 	link->ifindex = (unsigned int)ifi->ifi_index;
 	link->loopback = ifi->ifi_flags & IFF_LOOPBACK;
 	link->ethernet = ifi->ifi_type == ARPHRD_ETHER;
+	link->up = ifi->ifi_flags & IFF_UP;
+	a = attribute(attrs, len, IFLA_ADDRESS);
+	if (a && link->ethernet && RTA_PAYLOAD(a) == sizeof(link->mac))
+		memcpy(link->mac, RTA_DATA(a), sizeof(link->mac));
 	a = attribute(attrs, len, IFLA_IFNAME);
 	if (a)
 		strncpy(link->name, RTA_DATA(a), sizeof(link->name) - 1);

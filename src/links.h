@@ -13,6 +13,8 @@ struct link {
 	unsigned int lower; /* the device of this namespace it sends through (macvlan, vlan...); 0: none */
 	bool loopback;
 	bool ethernet;      /* frames start with an Ethernet header; else layer 3 (tun, wireguard) */
+	bool up;            /* IFF_UP: a link that is down sends nothing */
+	unsigned char mac[6]; /* an Ethernet link's address */
 };
 
 /* Fills *links (caller frees) and returns the count, or -errno. */

@@ -21,6 +21,10 @@ static struct bpf_map *loader_map(struct killswitch *skel, enum ks_map which)
 		[KS_MAP_TUNNEL_ONLY6] = skel->maps.ks_tunnel_only6,
 		[KS_MAP_ENDPOINTS] = skel->maps.ks_endpoints,
 		[KS_MAP_LAN_DNS] = skel->maps.ks_lan_dns,
+		[KS_MAP_EVENTS] = skel->maps.ks_events,
+		[KS_MAP_EVENT_COUNTS] = skel->maps.ks_event_counts,
+		[KS_MAP_EVENT_BUCKET] = skel->maps.ks_event_bucket,
+		[KS_MAP_PROBES] = skel->maps.ks_probes,
 	};
 	return maps[which];
 }

@@ -25,15 +25,20 @@ static const struct link_view *view_of(const struct link_view *views, int count,
 	return NULL;
 }
 
-bool link_covered(const struct link_view *v, const struct link_view *views, int count)
+const struct link_view *link_carrier(const struct link_view *v, const struct link_view *views, int count)
 {
 	/* Upper devices stack a few deep at most (a VLAN on a macvlan); a loop covers nothing. */
 	for (int depth = 0; v && depth < 8; depth++) {
 		if (v->role != ROLE_FILTERED || v->ours != TC_NONE)
-			return true;
+			return v;
 		v = v->link.lower ? view_of(views, count, v->link.lower) : NULL;
 	}
-	return false;
+	return NULL;
+}
+
+bool link_covered(const struct link_view *v, const struct link_view *views, int count)
+{
+	return link_carrier(v, views, count) != NULL;
 }
 
 static int add(struct plan *p, enum step_kind kind, const struct link_view *v, enum tc_kind tc, bool protective)

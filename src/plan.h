@@ -80,6 +80,8 @@ enum link_role link_role(const struct link *link, const char (*tunnels)[KS_IFNAM
  * nothing.
  */
 bool link_covered(const struct link_view *v, const struct link_view *views, int count);
+/* The view that covers @v (itself, or the device it sends through, or a tunnel or loopback); NULL: none. */
+const struct link_view *link_carrier(const struct link_view *v, const struct link_view *views, int count);
 
 /*
  * The steps for @views and @want, in an order that never opens a link:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 
 #include "allowlist.h"
 #include "map_set.h"
@@ -90,6 +91,7 @@ static void write_config(struct ks_config *config, const struct policy *p)
 		config->tunnel[i].from_config = t.from_config;
 	}
 	config->mode = p->mode;
+	__atomic_store_n(&config->event_rate, p->event_rate, __ATOMIC_RELAXED);
 	memcpy(config->cgroup_path, p->cgroup_path, sizeof(config->cgroup_path));
 	config->generation++;
 }
@@ -137,6 +139,13 @@ int policy_write(const struct policy *p, const struct ks_maps *maps)
 			ret = -ENOMEM;
 	if (ret == 0)
 		ret = prefix_tries_add(&tunnel_only, &wanted_only);
+	/* A new rate starts with a full burst (the kernel leaves the lock alone). */
+	if (ret == 0 && maps->state->config.event_rate != p->event_rate) {
+		struct ks_event_bucket empty = { 0 };
+		__u32 key = 0;
+
+		ret = bpf_map_update_elem(maps->fd[KS_MAP_EVENT_BUCKET], &key, &empty, 0);
+	}
 	if (ret == 0) {
 		write_config(&maps->state->config, p);
 		ret = map_set_replace(maps->fd[KS_MAP_ENDPOINTS], p->endpoints, p->endpoint_count,

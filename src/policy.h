@@ -28,6 +28,7 @@ struct policy {
 	struct prefix_list lan_dns;         /* resolvers outside the tunnel that DNS may reach */
 	struct prefix_list tunnel_only;     /* never outside a tunnel, even where allowed */
 	struct prefix_list allow;
+	__u32 event_rate;                   /* drop events per second at most; 0: none */
 };
 
 void policy_free(struct policy *p);

@@ -60,6 +60,7 @@ int policy_read(struct policy *out, const struct ks_maps *maps)
 
 	memset(out, 0, sizeof(*out));
 	out->mode = config->mode;
+	out->event_rate = config->event_rate;
 	memcpy(out->cgroup_path, config->cgroup_path, sizeof(out->cgroup_path));
 	for (int i = 0; i < KS_TUNNELS_MAX; i++)
 		if (config->tunnel[i].name[0])

@@ -68,6 +68,10 @@ void policy_show_plain(FILE *out, const struct policy *p)
 		fprintf(out, " %s", text);
 	}
 	fprintf(out, "%s\n", p->lan_dns.count ? " (--lan-dns)" : " none (--lan-dns names a resolver)");
+	if (p->event_rate)
+		fprintf(out, "  drop events: %u per second at most ('ksctl events')\n", p->event_rate);
+	else
+		fprintf(out, "  drop events: none (--event-rate 0)\n");
 }
 
 void policy_show_json(struct json *j, const struct policy *p)
@@ -108,4 +112,5 @@ void policy_show_json(struct json *j, const struct policy *p)
 		json_string(j, NULL, text);
 	}
 	json_end(j);
+	json_uint(j, "event_rate", p->event_rate);
 }

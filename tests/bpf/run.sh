@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The verdict table, run with BPF_PROG_TEST_RUN in a throwaway network
+# The verdict table, and what a verdict reports beyond its counter (drop
+# events, selftest notes), run with BPF_PROG_TEST_RUN in a throwaway network
 # namespace holding one Ethernet device (veth) and one layer-3 device (tun);
 # then the programs loaded as a container loads them.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${KSCTL_BUILD:-$here/../../build}
-bash "$here/../lib/devices_netns.sh" "$build/test/test_verdict"
-status=$?
+status=0
+for test in test_verdict test_events; do
+	bash "$here/../lib/devices_netns.sh" "$build/test/$test" || status=1
+done
 
 # With CAP_BPF and CAP_NET_ADMIN alone (compose's cap_add), the verifier
 # also walks the paths a CPU could take speculatively: a program that loads

@@ -72,7 +72,8 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 	bool pass = want < KS_REASON_FIRST_DROP;
 	/* Layer-3 hooks see the packet without the frame's Ethernet header. */
 	__u64 bytes = target == ON_ETH ? f.len : f.len - ETH_HLEN;
-	int fd = bpf_map__fd(skel->maps.ks_counters);
+	int fd = bpf_map__fd(skel->maps.ks_counters), events_fd = bpf_map__fd(skel->maps.ks_event_counts);
+	__u64 outcomes = 0;
 	__u32 want_retval;
 
 	/*
@@ -85,9 +86,9 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 	}
 	opts.data_size_in = f.len;
 	expect_model(what, target, ifindex, mark, &f, want);
-	CHECK(counters_read(fd, &before) == 0, "%s: counters", what);
+	CHECK(counters_read(fd, events_fd, &before) == 0, "%s: counters", what);
 	CHECK(bpf_prog_test_run_opts(bpf_program__fd(progs[target]), &opts) == 0, "%s: test run failed", what);
-	CHECK(counters_read(fd, &after) == 0, "%s: counters", what);
+	CHECK(counters_read(fd, events_fd, &after) == 0, "%s: counters", what);
 	/* tc: TC_ACT_UNSPEC (TCX_NEXT) lets later programs run; TC_ACT_SHOT drops. */
 	want_retval = target == ON_CGROUP ? pass : (pass ? (__u32)-1 : 2);
 	CHECK(opts.retval == want_retval, "%s: verdict %d, want %d", what, (int)opts.retval, (int)want_retval);
@@ -100,6 +101,10 @@ static void expect(const char *what, enum target target, unsigned int ifindex, _
 		CHECK(byte_delta == (r == (int)want ? bytes : 0), "%s: %s counted %llu bytes", what,
 		      ks_reason_names[r], (unsigned long long)byte_delta);
 	}
+	/* Each drop has its event written, suppressed or lost; a pass has none. */
+	for (int o = 0; o < KS_EVENT_OUTCOME_COUNT; o++)
+		outcomes += after.events[o] - before.events[o];
+	CHECK(outcomes == !pass, "%s: %llu event outcomes counted", what, (unsigned long long)outcomes);
 }
 
 static void add_prefixes(struct prefix_list *list, const char *const *cidrs, size_t count)

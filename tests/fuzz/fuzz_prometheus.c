@@ -3,7 +3,8 @@
  * counters_print_prometheus, the text of `ksctl stats --prometheus`, with
  * counters taken from the input (8 bytes a figure): it must be valid text
  * exposition, two counters with one sample per reason, each carrying its own
- * reason's figure, and ksctl_build_info with the version.
+ * reason's figure, the drop events' counter with one sample per outcome, and
+ * ksctl_build_info with the version.
  */
 #include <inttypes.h>
 
@@ -13,8 +14,23 @@
 
 struct seen {
 	const struct counters *c;
-	size_t samples, build_info;
+	size_t samples, outcomes, build_info;
 };
+
+/* ksctl_drop_events_total{outcome="..."}: each outcome's own figure. */
+static void check_outcome(const struct prom_sample *s, struct seen *seen)
+{
+	int o;
+
+	FUZZ_ASSERT(s->label_count == 1 && !strcmp(s->labels[0].name, "outcome"), "labels of an events sample");
+	for (o = 0; o < KS_EVENT_OUTCOME_COUNT && strcmp(ks_event_outcome_names[o], s->labels[0].value); o++)
+		;
+	FUZZ_ASSERT(o < KS_EVENT_OUTCOME_COUNT, "outcome %s", s->labels[0].value);
+	FUZZ_ASSERT(strspn(s->value, "0123456789") == strlen(s->value) &&
+			    strtoull(s->value, NULL, 10) == seen->c->events[o],
+		    "events %s is %s", s->labels[0].value, s->value);
+	seen->outcomes++;
+}
 
 static void check_sample(const struct prom_sample *s, void *ctx)
 {
@@ -27,6 +43,10 @@ static void check_sample(const struct prom_sample *s, void *ctx)
 				    !strcmp(s->labels[0].value, ksctl_version) && !strcmp(s->value, "1"),
 			    "build info %s", s->value);
 		seen->build_info++;
+		return;
+	}
+	if (!strcmp(s->name, "ksctl_drop_events_total")) {
+		check_outcome(s, seen);
 		return;
 	}
 	FUZZ_ASSERT(packets || !strcmp(s->name, "ksctl_bytes_total"), "metric %s", s->name);
@@ -56,13 +76,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.by_reason[r].packets = fuzz_next_u64(&data, &size);
 		c.by_reason[r].bytes = fuzz_next_u64(&data, &size);
 	}
+	for (int o = 0; o < KS_EVENT_OUTCOME_COUNT; o++)
+		c.events[o] = fuzz_next_u64(&data, &size);
 	counters_print_prometheus(out, &c);
 	fclose(out);
 	prom_check(text, len, check_sample, &seen);
-	FUZZ_ASSERT(seen.samples == 2 * KS_REASON_COUNT && seen.build_info == 1, "%zu samples, %zu build info",
-		    seen.samples, seen.build_info);
+	FUZZ_ASSERT(seen.samples == 2 * KS_REASON_COUNT && seen.outcomes == KS_EVENT_OUTCOME_COUNT &&
+			    seen.build_info == 1,
+		    "%zu samples, %zu outcomes, %zu build info", seen.samples, seen.outcomes, seen.build_info);
 	FUZZ_ASSERT(strstr(text, "# TYPE ksctl_packets_total counter\n") &&
-			    strstr(text, "# TYPE ksctl_bytes_total counter\n"),
+			    strstr(text, "# TYPE ksctl_bytes_total counter\n") &&
+			    strstr(text, "# TYPE ksctl_drop_events_total counter\n"),
 		    "not typed as counters: %s", text);
 	free(text);
 	return 0;

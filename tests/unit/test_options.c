@@ -257,7 +257,7 @@ static void unit_command_tables(void)
 		check_table(*c);
 		CHECK(find_command((*c)->name) == *c, "find_command('%s')", (*c)->name);
 	}
-	CHECK(count == 8 && !find_command("upp") && !find_command("u"), "%d commands; no prefix matching", count);
+	CHECK(count == 10 && !find_command("upp") && !find_command("u"), "%d commands; no prefix matching", count);
 }
 
 static char *render_all(void (*print)(FILE *, const struct command *const *))

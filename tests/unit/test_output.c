@@ -18,6 +18,25 @@ static char *render(void (*print)(FILE *, const struct counters *), const struct
 	return text;
 }
 
+/* The printers without rates, and with those of sample() over one second from zero. */
+static void json_plain(FILE *out, const struct counters *c)
+{
+	counters_print_json(out, c, NULL);
+}
+
+static void table_plain(FILE *out, const struct counters *c)
+{
+	counters_print_table(out, c, NULL);
+}
+
+static void table_rates(FILE *out, const struct counters *c)
+{
+	struct counters zero = { .mode = "tc" }, rate;
+
+	counters_rate(&rate, &zero, c, 0.5);
+	counters_print_table(out, c, &rate);
+}
+
 static struct counters sample(void)
 {
 	struct counters c = { .mode = "tc" };
@@ -25,13 +44,15 @@ static struct counters sample(void)
 	c.by_reason[KS_REASON_ENDPOINT] = (struct ks_counter){ 7, 700 };
 	c.by_reason[KS_REASON_IPV4] = (struct ks_counter){ 3, 252 };
 	c.by_reason[KS_REASON_MALFORMED] = (struct ks_counter){ 1, 20 };
+	c.events[KS_EVENTS_WRITTEN] = 2;
+	c.events[KS_EVENTS_SUPPRESSED] = 2;
 	return c;
 }
 
 static void unit_stats_json(void)
 {
 	struct counters c = sample();
-	char *text = render(counters_print_json, &c);
+	char *text = render(json_plain, &c);
 
 	CHECK(!strcmp(text, "{\"mode\":\"tc\",\"pass\":{\"tunnel\":{\"packets\":0,\"bytes\":0},"
 			    "\"local\":{\"packets\":0,\"bytes\":0},\"endpoint\":{\"packets\":7,\"bytes\":700},"
@@ -41,7 +62,8 @@ static void unit_stats_json(void)
 			    "\"source_route\":{\"packets\":0,\"bytes\":0},\"dns\":{\"packets\":0,\"bytes\":0},"
 			    "\"tunnel_only\":{\"packets\":0,\"bytes\":0},"
 			    "\"ipv4\":{\"packets\":3,\"bytes\":252},\"ipv6\":{\"packets\":0,\"bytes\":0},"
-			    "\"other\":{\"packets\":0,\"bytes\":0},\"malformed\":{\"packets\":1,\"bytes\":20}}}\n"),
+			    "\"other\":{\"packets\":0,\"bytes\":0},\"malformed\":{\"packets\":1,\"bytes\":20}},"
+			    "\"events\":{\"written\":2,\"suppressed\":2,\"lost\":0}}\n"),
 	      "got %s", text);
 	free(text);
 }
@@ -57,21 +79,34 @@ static void unit_stats_prometheus(void)
 	CHECK(strstr(text, "\nksctl_bytes_total{verdict=\"drop\",reason=\"ipv4\"} 252\n"), "ipv4 bytes");
 	CHECK(strstr(text, "# TYPE ksctl_bytes_total counter\n"), "bytes TYPE");
 	CHECK(strstr(text, "\n# TYPE ksctl_build_info gauge\nksctl_build_info{version=\""), "build info");
-	/* Every reason, both metrics: 2 * (2 comment lines + one line per reason); the build info in 3. */
+	CHECK(strstr(text, "\n# TYPE ksctl_drop_events_total counter\n"), "events TYPE");
+	CHECK(strstr(text, "\nksctl_drop_events_total{outcome=\"suppressed\"} 2\n"), "suppressed events: %s", text);
+	/*
+	 * Every reason, both metrics: 2 * (2 comment lines + one line per reason);
+	 * the events in 2 + one per outcome; the build info in 3.
+	 */
 	int lines = 0;
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	CHECK(lines == 2 * (2 + KS_REASON_COUNT) + 3, "%d lines", lines);
+	CHECK(lines == 2 * (2 + KS_REASON_COUNT) + 2 + KS_EVENT_OUTCOME_COUNT + 3, "%d lines", lines);
 	free(text);
 }
 
 static void unit_stats_table(void)
 {
 	struct counters c = sample();
-	char *text = render(counters_print_table, &c);
+	char *text = render(table_plain, &c);
 
 	CHECK(strstr(text, "verdict  reason"), "header: %s", text);
 	CHECK(strstr(text, "drop     malformed                   1               20\n"), "malformed row: %s", text);
+	CHECK(strstr(text, "\ndrop events: 2 written, 2 suppressed (over up's --event-rate), 0 lost"), "events: %s",
+	      text);
+	free(text);
+	/* Over half a second from zero: twice the counts per second, rounded. */
+	text = render(table_rates, &c);
+	CHECK(strstr(text, "packets/s        bytes/s\n"), "rate header: %s", text);
+	CHECK(strstr(text, "drop     ipv4                        3              252            6            504\n"),
+	      "ipv4 rates: %s", text);
 	free(text);
 }
 
@@ -158,8 +193,8 @@ static void unit_prometheus_label(void)
 int main(void)
 {
 	RUN(unit_stats_json, "stats --json has every reason under its verdict, exact figures");
-	RUN(unit_stats_prometheus, "Prometheus text: HELP/TYPE and one sample per reason and metric");
-	RUN(unit_stats_table, "the table lists every reason");
+	RUN(unit_stats_prometheus, "Prometheus text: HELP/TYPE and one sample per reason and metric, and per event outcome");
+	RUN(unit_stats_table, "the table lists every reason and the events' outcomes; --watch adds exact per-second rates");
 	RUN(unit_json_writer, "JSON writer: commas, nesting, escaping");
 	RUN(unit_json_utf8, "JSON writer: UTF-8 kept, every byte of invalid UTF-8 written as \\ufffd");
 	RUN(unit_prometheus_label, "Prometheus label values: \\\\, \\\" and \\n escaped, invalid UTF-8 as U+FFFD");
