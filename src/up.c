@@ -178,11 +178,13 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	struct programs progs = { .kind_forced = how->attach != TC_NONE };
 	bool had_policy = o->inst.source == SOURCE_PINS || o->inst.source == SOURCE_KERNEL;
 	struct ks_maps maps;
-	__u32 blocks = allowlist_table4_size(&p->allow);
-	int ret = blocks ? loader_load(&skel, &o->inst, blocks, p->mode) : -ENOMEM, failed;
+	/* Built once: it sizes the new IPv4 table, then fills it. */
+	struct fast_path *fast = fast_path_new(&p->allow);
+	int ret = fast ? loader_load(&skel, &o->inst, fast_path_table4_size(fast), p->mode) : -ENOMEM, failed;
 
 	if (ret < 0) {
 		explain_load_error(ret);
+		fast_path_delete(fast);
 		return EXIT_RUNTIME;
 	}
 	if (had_policy) {
@@ -193,7 +195,7 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	}
 	loader_maps(skel, &maps);
 	if (ret == 0)
-		ret = policy_write(p, &maps);
+		ret = policy_write(p, &maps, fast);
 	if (ret < 0) {
 		pr_err("cannot write the policy (%zu allowed prefixes): %s; the policy in force is kept", p->allow.count,
 		       strerror(-ret));
@@ -224,16 +226,18 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 		pr_info("ksctl: not pinned: safe, the kernel holds the attachments; 'stats', 'allow' and changes need "
 			"CAP_SYS_ADMIN or a bpffs at /sys/fs/bpf");
 	policy_free(&old);
+	fast_path_delete(fast);
 	killswitch__destroy(skel);
 	return EXIT_OK;
 
 restore:
 	/* The programs in force read these maps too: they get the policy they had. */
-	if (had_policy && policy_write(&old, &maps) < 0)
+	if (had_policy && policy_write(&old, &maps, NULL) < 0)
 		pr_err("the previous policy could not be restored either: run 'ksctl up' again");
 	if (pinned)
 		loader_pin_commit(skel, o->inst.pin_dir);
 	policy_free(&old);
+	fast_path_delete(fast);
 	killswitch__destroy(skel);
 	return EXIT_RUNTIME;
 }
