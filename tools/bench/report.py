@@ -223,6 +223,7 @@ def watch_of(rows):
     out["never_attached"] = never
     out["sent"] = int(sum(trials.get("watch:sent", [])))
     out["unjudged"] = int(sum(trials.get("watch:unjudged", [])))
+    out["trials_with_unjudged"] = sum(1 for v in trials.get("watch:unjudged", []) if v > 0)
     out["control_sent"] = int(sum(trials.get("control:sent", [])))
     out["control_unjudged"] = int(sum(trials.get("control:unjudged", [])))
     return out
@@ -331,7 +332,8 @@ def table(out, configs):
         lines.append(f"watch: a link set up and sending at once after its creation, {w['trials']} times: attached "
                      f"after {w.get('attach_ms', {}).get('median', -1):.1f} ms (median), first frame judged after "
                      f"{w.get('first_judged_ms', {}).get('median', -1):.1f} ms; {w['unjudged']} of {w['sent']} "
-                     f"frames unjudged (without watch: {w['control_unjudged']} of {w['control_sent']})")
+                     f"frames unjudged, in {w['trials_with_unjudged']} trials (without watch: {w['control_unjudged']} "
+                     f"of {w['control_sent']})")
     lines.append("drop kpps: r = REJECT, d = DROP (the article's rules ending in each), p = passing to the receiver (none)")
     return "\n".join(lines)
 
