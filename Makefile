@@ -25,7 +25,7 @@ DEPS_BUILD := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-c
 DEPS_FUZZ := libclang-rt-14-dev
 DEPS_TEST := iproute2 wireguard-tools wireguard-go tcpdump iputils-ping netcat-openbsd socat \
 	python3 procps util-linux libcap2-bin kmod nftables shellcheck busybox dash curl groff-base git tmux
-DEPS_BENCH := iptables nftables iperf3
+DEPS_BENCH := iptables nftables
 # The container test also fetches Debian 13's Docker engine into a private cache (tests/compose).
 DEPS_COMPOSE := debootstrap debian-archive-keyring
 DEB_PACKAGES := $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_TEST) $(DEPS_BENCH) $(DEPS_COMPOSE)
@@ -196,8 +196,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tools/demo.sh
 
+# The control plane is timed with the static binary that containers run.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all dist
 	$(Q)bash tools/bench/bench.sh
 	$(Q)bash tools/bench/events.sh
 

@@ -122,23 +122,16 @@ static int write_lan_dns(const struct prefix_list *lan_dns, int fd)
 	return ret;
 }
 
-int policy_write(const struct policy *p, const struct ks_maps *maps)
+int policy_write(const struct policy *p, const struct ks_maps *maps, const struct fast_path *allow_fast_path)
 {
 	struct prefix_tries tunnel_only = { maps->fd[KS_MAP_TUNNEL_ONLY4], maps->fd[KS_MAP_TUNNEL_ONLY6] };
 	struct allowlist allow = { maps->fd[KS_MAP_ALLOW4], maps->fd[KS_MAP_ALLOW6], maps->fd[KS_MAP_TABLE4],
 				   maps->state };
-	struct prefix_list wanted_only = { 0 }, wanted_allow = { 0 };
-	int ret = 0;
+	struct prefix_change only = { 0 };
+	int ret = prefix_tries_diff(&tunnel_only, &p->tunnel_only, &only);
 
-	/* Sorted copies: the caller's policy stays as it was. */
-	for (size_t i = 0; i < p->tunnel_only.count && ret == 0; i++)
-		if (!prefix_list_add(&wanted_only, &p->tunnel_only.items[i]))
-			ret = -ENOMEM;
-	for (size_t i = 0; i < p->allow.count && ret == 0; i++)
-		if (!prefix_list_add(&wanted_allow, &p->allow.items[i]))
-			ret = -ENOMEM;
 	if (ret == 0)
-		ret = prefix_tries_add(&tunnel_only, &wanted_only);
+		ret = prefix_tries_add(&tunnel_only, &only.missing);
 	/* A new rate starts with a full burst (the kernel leaves the lock alone). */
 	if (ret == 0 && maps->state->config.event_rate != p->event_rate) {
 		struct ks_event_bucket empty = { 0 };
@@ -155,12 +148,9 @@ int policy_write(const struct policy *p, const struct ks_maps *maps)
 	if (ret == 0)
 		ret = write_lan_dns(&p->lan_dns, maps->fd[KS_MAP_LAN_DNS]);
 	if (ret == 0)
-		ret = allowlist_replace(&allow, &wanted_allow);
-	if (ret == 0) {
-		prefix_list_sort(&wanted_only);
-		ret = prefix_tries_keep_only(&tunnel_only, &wanted_only);
-	}
-	prefix_list_free(&wanted_only);
-	prefix_list_free(&wanted_allow);
+		ret = allowlist_replace(&allow, &p->allow, allow_fast_path);
+	if (ret == 0)
+		ret = prefix_tries_del(&tunnel_only, &only.stale);
+	prefix_change_free(&only);
 	return ret;
 }

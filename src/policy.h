@@ -42,6 +42,8 @@ struct ks_tunnel *policy_tunnel(struct policy *p, const char *name);
 bool policy_add_endpoint(struct policy *p, int tunnel, int family, const uint8_t *addr, uint16_t port,
 			 uint64_t resolved_at);
 
+struct fast_path;
+
 /* The maps of a loaded kill switch, with its .bss mapped. */
 struct ks_maps {
 	int fd[KS_MAP_COUNT];
@@ -51,9 +53,11 @@ struct ks_maps {
 /*
  * Makes the maps hold @p. Every step keeps each verdict within the old
  * policy or the new one: what closes (tunnel-only destinations) is added
- * first and what it replaces is removed last. 0 or -errno.
+ * first and what it replaces is removed last. @allow_fast_path: the fast
+ * path of p->allow when the caller built it already to size the table
+ * (NULL: built here). 0 or -errno.
  */
-int policy_write(const struct policy *p, const struct ks_maps *maps);
+int policy_write(const struct policy *p, const struct ks_maps *maps, const struct fast_path *allow_fast_path);
 /* Reads back what the maps hold (tunnels in slot order; config_path stays NULL). 0 or -errno. */
 int policy_read(struct policy *out, const struct ks_maps *maps);
 

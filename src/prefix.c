@@ -228,8 +228,13 @@ static bool add_lines(struct prefix_list *list, const char *name, const char *te
 bool prefix_list_add_text_buffer(struct prefix_list *list, const char *name, const char *text,
 				 size_t len)
 {
-	size_t before = list->count;
+	size_t before = list->count, lines = 1;
 
+	/* One allocation for the whole file rather than one per doubling. */
+	for (const char *nl = text; (nl = memchr(nl, '\n', (size_t)(text + len - nl))); nl++)
+		lines++;
+	if (!prefix_list_reserve(list, before + lines))
+		return false;
 	if (add_lines(list, name, text, len))
 		return true;
 	list->count = before; /* a rejected file adds nothing */
@@ -266,9 +271,14 @@ void prefix_list_sort(struct prefix_list *list)
 		qsort(list->items, list->count, sizeof(*list->items), prefix_compare);
 }
 
+const struct prefix *prefix_list_find(const struct prefix_list *list, const struct prefix *p)
+{
+	return list->count ? bsearch(p, list->items, list->count, sizeof(*p), prefix_compare) : NULL;
+}
+
 bool prefix_list_contains(const struct prefix_list *list, const struct prefix *p)
 {
-	return list->count && bsearch(p, list->items, list->count, sizeof(*p), prefix_compare);
+	return prefix_list_find(list, p);
 }
 
 void prefix_list_free(struct prefix_list *list)

@@ -46,6 +46,8 @@ bool prefix_list_add_file(struct prefix_list *list, const char *path);
 void prefix_list_sort(struct prefix_list *list);
 /* Binary search: @list must be sorted by prefix_list_sort. */
 bool prefix_list_contains(const struct prefix_list *list, const struct prefix *p);
+/* The same, giving the item found (NULL: none). */
+const struct prefix *prefix_list_find(const struct prefix_list *list, const struct prefix *p);
 void prefix_list_free(struct prefix_list *list);
 
 #endif

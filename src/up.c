@@ -184,11 +184,13 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	struct programs progs = { .kind_forced = how->attach != TC_NONE };
 	bool had_policy = o->inst.source == SOURCE_PINS || o->inst.source == SOURCE_KERNEL;
 	struct ks_maps maps;
-	__u32 blocks = allowlist_table4_size(&p->allow);
-	int ret = blocks ? loader_load(&skel, &o->inst, blocks, p->mode) : -ENOMEM, failed;
+	/* Built once: it sizes the new IPv4 table, then fills it. */
+	struct fast_path *fast = fast_path_new(&p->allow);
+	int ret = fast ? loader_load(&skel, &o->inst, fast_path_table4_size(fast), p->mode) : -ENOMEM, failed;
 
 	if (ret < 0) {
 		explain_load_error(ret);
+		fast_path_delete(fast);
 		return EXIT_RUNTIME;
 	}
 	if (had_policy) {
@@ -199,7 +201,7 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	}
 	loader_maps(skel, &maps);
 	if (ret == 0)
-		ret = policy_write(p, &maps);
+		ret = policy_write(p, &maps, fast);
 	if (ret < 0) {
 		pr_err("cannot write the policy (%zu allowed prefixes): %s; the policy in force is kept", p->allow.count,
 		       strerror(-ret));
@@ -232,16 +234,18 @@ static int transact(struct observed *o, const struct policy *p, const struct pla
 	for (int i = 0; keep && i < KS_PROG_COUNT; i++)
 		keep->fd[i] = fcntl(progs.fd[i], F_DUPFD_CLOEXEC, 0);
 	policy_free(&old);
+	fast_path_delete(fast);
 	killswitch__destroy(skel);
 	return EXIT_OK;
 
 restore:
 	/* The programs in force read these maps too: they get the policy they had. */
-	if (had_policy && policy_write(&old, &maps) < 0)
+	if (had_policy && policy_write(&old, &maps, NULL) < 0)
 		pr_err("the previous policy could not be restored either: run 'ksctl up' again");
 	if (pinned)
 		loader_pin_commit(skel, o->inst.pin_dir);
 	policy_free(&old);
+	fast_path_delete(fast);
 	killswitch__destroy(skel);
 	return EXIT_RUNTIME;
 }

@@ -144,7 +144,7 @@ static void apply_policy(const char *const *cidrs, size_t count, __u64 client_ma
 	if (lan_dns)
 		add_prefixes(&p.lan_dns, &lan_dns, 1);
 	loader_maps(skel, &maps);
-	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	CHECK(policy_write(&p, &maps, NULL) == 0, "policy_write");
 	CHECK(model_from_policy(&model, &p), "the model's configuration");
 	policy_free(&p);
 }
@@ -244,7 +244,7 @@ static void verdict_shared_endpoint(void)
 	add_endpoint(&p, 1, ENDPOINT4, WG_PORT);
 	add_prefixes(&p.allow, default_allow, sizeof(default_allow) / sizeof(*default_allow));
 	loader_maps(skel, &maps);
-	CHECK(policy_write(&p, &maps) == 0, "policy_write");
+	CHECK(policy_write(&p, &maps, NULL) == 0, "policy_write");
 	CHECK(model_from_policy(&model, &p), "the model's configuration");
 	policy_free(&p);
 	expect("the first tunnel's mark", ON_ETH, i, MARK, handshake, KS_REASON_ENDPOINT);

@@ -154,6 +154,7 @@ late_link() {
 start_watch() {
 	nsenter --net="/run/netns/$NEAR" "$KSCTL" watch --pin-dir "$PIN_ROOT" > "$KS_LOGDIR/watch.log" 2>&1 &
 	WATCH_PID=$!
+	# A test that stopped watch itself must not fail on the way out (errexit runs in the trap too).
 	trap 'kill "$WATCH_PID" 2>/dev/null || true' EXIT
 	wait_until 10 watch_log_has "keeping the kill switch" || die "watch did not start"
 }

@@ -58,7 +58,7 @@ static inline struct frame ipv4_to(const __u8 dst[4], __u8 proto, const __u8 *op
 	ip[9] = proto;
 	inet_pton(AF_INET, "198.51.100.1", ip + 12);
 	memcpy(ip + 16, dst, 4);
-	if (options_len)
+	if (options && options_len)
 		memcpy(ip + 20, options, options_len);
 	f.l4 = ETH_HLEN + 20 + options_len;
 	f.len = f.l4 + 8;

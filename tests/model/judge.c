@@ -113,7 +113,7 @@ int judge_write(struct judge *j, const struct policy *p)
 	struct ks_maps maps;
 
 	loader_maps(j->skel, &maps);
-	return policy_write(p, &maps);
+	return policy_write(p, &maps, NULL);
 }
 
 bool judge_runnable(__u16 ethertype, size_t len)

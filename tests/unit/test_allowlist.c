@@ -68,18 +68,18 @@ static void unit_fast_path_longer(void)
 	struct fast_path *fp = fast_path_of(cidrs, 7);
 	const struct ks_block *b;
 
-	CHECK(fp->root4[0xcb00] == KS_ROOT_BLOCK && (b = fp->blocks4[0xcb00]), "203.0/16 has a block");
+	CHECK(fp->root4[0xcb00] == KS_ROOT_BLOCK && (b = fast_path_block(fp, 0xcb00)), "203.0/16 has a block");
 	CHECK(b && b->state[113] == KS_ROOT_ALLOW && b->state[112] == KS_ROOT_DENY, "its /24");
-	CHECK(fp->root4[0xc633] == KS_ROOT_BLOCK && (b = fp->blocks4[0xc633]), "198.51/16 has a block");
+	CHECK(fp->root4[0xc633] == KS_ROOT_BLOCK && (b = fast_path_block(fp, 0xc633)), "198.51/16 has a block");
 	CHECK(b && b->state[100] == KS_ROOT_LPM, "a /24 with longer prefixes goes to the trie");
 	CHECK(b && b->state[102] == KS_ROOT_ALLOW && b->state[103] == KS_ROOT_ALLOW && b->state[104] == KS_ROOT_DENY,
 	      "a /23 is two /24s");
-	CHECK(fp->root4[0x0a01] == KS_ROOT_ALLOW && !fp->blocks4[0x0a01], "a /24 inside an allowed /8 needs no block");
+	CHECK(fp->root4[0x0a01] == KS_ROOT_ALLOW && !fast_path_block(fp, 0x0a01), "a /24 inside an allowed /8 needs no block");
 	CHECK(fp->root6[0x2001] == KS_ROOT_LPM, "IPv6 beyond /16 goes to the trie");
 	release(fp);
 	fp = fast_path_of(cidrs, 8);
 	CHECK(count4(fp, KS_ROOT_ALLOW) == KS_ROOT_SIZE, "0.0.0.0/0 allows every /16");
-	CHECK(!fp->blocks4[0xcb00], "and leaves no blocks");
+	CHECK(!fast_path_block(fp, 0xcb00), "and leaves no blocks");
 	release(fp);
 }
 

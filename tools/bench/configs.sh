@@ -7,7 +7,8 @@
 #   iptables-nft     the reference article's kill switch as OUTPUT rules
 #   iptables-legacy  the same with the legacy backend (when it works here)
 #   nftables         the same in native nftables, with interval sets
-#   ksctl-tc         ksctl up as a user runs it (tc mode; up picks tcx or clsact)
+#   ksctl-tc         ksctl up as a user runs it (tc mode; up picks tcx or clsact),
+#                    with a WireGuard configuration (bench_wg_config)
 #   ksctl-tcx|ksctl-clsact   ksctl up --attach tcx|clsact
 #   ksctl-cgroup     ksctl up --mode cgroup on the bench cgroup
 #   ksctl-tc-N       ksctl tc with N prefixes from --allow-file
@@ -35,11 +36,36 @@ for prefix in $RFC1918 fe80::/10 "$TEST_PREFIX4" "$TEST_PREFIX6"; do
 	KSCTL_DEFAULT_ALLOW+=(-a "$prefix")
 done
 
-# The allowlist file with N prefixes, made once per N (deterministic).
+# ksctl up as the benchmark runs it: the WireGuard configuration, the default list and the test prefixes.
+ks_up() { ks_quiet up --config "$BED_DIR/wg0.conf" "${KSCTL_DEFAULT_ALLOW[@]}" "$@"; }
+
+# The allowlist file with N prefixes, made once per N (deterministic) and again when its recipe changes.
 allow_file() {
 	local f=$BENCH_OUT/allow-$1.txt
-	[ -s "$f" ] || python3 "$BENCH_SRC/prefixes.py" "$1" "$TEST_PREFIX4" "$RCV_ADDR" "$BLOCKED_ADDR" 2001:db8::2 > "$f"
+	# Off the receiver, the blocked hosts and prog_cost's resolvers, whatever N.
+	[ "$f" -nt "$BENCH_SRC/prefixes.py" ] && [ "$f" -nt "$BENCH_SRC/configs.sh" ] || python3 "$BENCH_SRC/prefixes.py" "$1" "$TEST_PREFIX4" "$RCV_ADDR" "$BLOCKED_ADDR" 2001:db8::2 \
+		2001:db8:ffff::1 198.51.100.53 198.51.100.54 > "$f"
 	echo "$f"
+}
+
+# The WireGuard configuration every ksctl configuration reads, as in a VPN
+# container: a client tunnel wg0 (its mark inferred, 0xca6c), its peer's
+# endpoint, the provider's resolver (inside the allowed test prefix) and the
+# tunnel's addresses: tunnel-only destinations. wg0 need not exist: tc mode
+# leaves tunnels alone.
+# tools/bench/prog_cost.c builds its packet classes from the same values.
+bench_wg_config() {
+	cat > "$BED_DIR/wg0.conf" <<-EOF
+	[Interface]
+	PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+	Address = 10.64.0.2/32, fd00:64::2/128
+	DNS = 198.51.100.53
+
+	[Peer]
+	PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+	Endpoint = 198.18.0.1:51820
+	AllowedIPs = 0.0.0.0/0, ::/0
+	EOF
 }
 
 # The article's rules (lo, wg0, the mark, RFC 1918, the test prefix, then the
@@ -90,8 +116,8 @@ nftables_apply() {
 	NFT
 }
 
+# The empty program, pinned once (bench.sh): the baseline of both BPF cost methods.
 empty_apply() {
-	snd bpftool prog load "$BENCH_OUT/empty_tc.bpf.o" "$BED_BPFFS/empty" type classifier
 	# ksctl's clsact attachment may have left the qdisc behind: reuse it.
 	snd tc qdisc replace dev "$SND_IF" clsact
 	snd tc filter add dev "$SND_IF" egress bpf direct-action pinned "$BED_BPFFS/empty"
@@ -99,7 +125,6 @@ empty_apply() {
 
 empty_clear() {
 	snd tc qdisc del dev "$SND_IF" clsact
-	rm -f "$BED_BPFFS/empty"
 }
 
 # config_available NAME: can this machine run it at all?
@@ -117,11 +142,11 @@ config_apply() {
 	iptables-legacy) iptables_apply iptables-legacy ip6tables-legacy ;;
 	nftables) nftables_apply ;;
 	empty) empty_apply ;;
-	ksctl-tc) ks_quiet up "${KSCTL_DEFAULT_ALLOW[@]}" ;;
-	ksctl-tcx) ks_quiet up --attach tcx "${KSCTL_DEFAULT_ALLOW[@]}" ;;
-	ksctl-clsact) ks_quiet up --attach clsact "${KSCTL_DEFAULT_ALLOW[@]}" ;;
-	ksctl-cgroup) ks_quiet up --mode cgroup --cgroup "$BED_CGROUP" "${KSCTL_DEFAULT_ALLOW[@]}" ;;
-	ksctl-tc-*) ks_quiet up --force --allow-file "$(allow_file "${1#ksctl-tc-}")" ;;
+	ksctl-tc) ks_up ;;
+	ksctl-tcx) ks_up --attach tcx ;;
+	ksctl-clsact) ks_up --attach clsact ;;
+	ksctl-cgroup) ks_up --mode cgroup --cgroup "$BED_CGROUP" ;;
+	ksctl-tc-*) ks_quiet up --config "$BED_DIR/wg0.conf" --force --allow-file "$(allow_file "${1#ksctl-tc-}")" ;;
 	*) echo "bench: unknown configuration '$1'" >&2; return 2 ;;
 	esac
 }
@@ -137,13 +162,14 @@ config_clear() {
 	esac
 }
 
+# The pin directory of the ksctl instance in force.
+ksctl_pin_dir() { echo "$BED_BPFFS"/ksctl/netns-*; }
+
 # The pinned program of the ksctl instance in force, for run-time accounting.
 ksctl_prog_pin() {
-	local dir
-	dir=$(echo "$BED_BPFFS"/ksctl/netns-*)
 	case $1 in
-	ksctl-cgroup) echo "$dir/prog_cgroup" ;;
+	ksctl-cgroup) echo "$(ksctl_pin_dir)/prog_cgroup" ;;
 	empty) echo "$BED_BPFFS/empty" ;;
-	*) echo "$dir/prog_eth" ;;
+	*) echo "$(ksctl_pin_dir)/prog_eth" ;;
 	esac
 }

@@ -12,7 +12,7 @@ TCP_PORT=5201
 bench_start_receivers() {
 	rcv_daemon "$BENCH_OUT/udp_sink" "$RCV_ADDR" "$UDP_PORT"
 	rcv_daemon "$BENCH_OUT/tcp_rr" server "$RCV_ADDR" "$RR_PORT"
-	rcv_daemon iperf3 -s -B "$RCV_ADDR" -p "$TCP_PORT"
+	rcv_daemon "$BENCH_OUT/tcp_rr" sink "$RCV_ADDR" "$TCP_PORT"
 	bed_wait 10 rcv_listening udp "$UDP_PORT"
 	bed_wait 10 rcv_listening tcp "$RR_PORT"
 	bed_wait 10 rcv_listening tcp "$TCP_PORT"
@@ -25,23 +25,21 @@ rcv_listening() {
 # A load generator must end on its own; timeout only guards against a hang.
 load() { snd_load timeout "$(( ${DURATION%.*} + 20 ))" "$@"; }
 
-# udp64: 64-byte datagrams to the receiver's socket; pps counted by the
-# receiving veth (rx_packets), over the sender's own measured duration.
+# udp64: 64-byte datagrams to the receiver's socket. Prints "pps ns": pps
+# counted by the receiving veth (rx_packets) over the sender's own measured
+# duration, ns the sending thread's CPU time per datagram it sent (the cost
+# per packet: it holds the egress filter's share whatever the receiver does).
 wl_udp64() {
 	local before after out
 	before=$(rcv_rx_packets)
 	out=$(load "$BENCH_OUT/udp_blast" "$RCV_ADDR" "$UDP_PORT" 64 "$DURATION" 64)
 	after=$(rcv_rx_packets)
-	awk -v n=$(( after - before )) '{ printf "%.0f\n", n / $6 }' <<< "$out"
+	awk -v n=$(( after - before )) '$4 > 0 { printf "%.0f %.2f\n", n / $6, $8 * 1e9 / $4 }' <<< "$out"
 }
 
-# tcp: one iperf3 stream, Gbit/s as the receiver counted it.
+# tcp: one stream, Gbit/s as the receiver counted it (tcp_rr stream).
 wl_tcp() {
-	local len=(-t "${DURATION%.*}")
-	# iperf3 takes whole seconds (-t 0.5 means "forever"): the quick mode sends a fixed amount.
-	[ "${DURATION%.*}" -ge 1 ] 2> /dev/null || len=(-n 200M)
-	load iperf3 -c "$RCV_ADDR" -p "$TCP_PORT" -A "$SND_CPU" "${len[@]}" -J |
-		python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+	load "$BENCH_OUT/tcp_rr" stream "$RCV_ADDR" "$TCP_PORT" "$DURATION" | awk '{ print $6 }'
 }
 
 # rr: TCP request/response round trips of 64 bytes: "p50 p99" in microseconds.
@@ -100,13 +98,13 @@ filter_check() {
 	fi
 }
 
-# test_run_ns CONFIG: the program's run time in the kernel's own test loop
-# (BPF_PROG_TEST_RUN, repeated), on one frame to the allowed receiver: no
-# per-run accounting and no network stack, so far less noise than bpf_ns.
-wl_test_run_ns() {
-	local pin
-	pin=$(ksctl_prog_pin "$1")
-	[ -s "$BENCH_OUT/frame.bin" ] || python3 "$BENCH_SRC/packet.py" "$SND_ADDR" "$RCV_ADDR" > "$BENCH_OUT/frame.bin"
-	snd taskset -c "$SND_CPU" bpftool prog run pinned "$pin" data_in "$BENCH_OUT/frame.bin" repeat "$TEST_RUN_REPEAT" |
-		awk '/duration/ { sub(/ns$/, "", $NF); print $NF }'
+# prog_cost CONFIG: the program in force, class by class, in the kernel's
+# test loop interleaved with the empty program (tools/bench/prog_cost.c).
+# Prints "CLASS:FIELD VALUE" lines.
+wl_prog_cost() {
+	local dir out
+	dir=$(ksctl_pin_dir)
+	out=$(snd taskset -c "$SND_CPU" "$BENCH_OUT/prog_cost" run "$SND_IF" "$dir/prog_eth" "$BED_BPFFS/empty" \
+		"$dir/counters" "$TEST_RUN_REPEAT" "$TEST_RUN_ROUNDS")
+	awk '{ for (i = 5; i < NF; i += 2) print $2 ":" $i, $(i + 1) }' <<< "$out"
 }
