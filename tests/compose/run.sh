@@ -264,14 +264,17 @@ test_stats() {
 LATE_NET=ksctl-late
 LATE_HOST=198.18.30.20
 test_late_network() {
-	local before after line
+	local before after line attached
+	attached=$(docker logs "$(cid wireguard)" 2>&1 | grep -c "kill switch attached" || true)
 	docker network create --internal --subnet 198.18.30.0/24 "$LATE_NET" > /dev/null || die "cannot create $LATE_NET"
 	docker network connect --ip "$LATE_HOST" "$LATE_NET" "$(cid watcher)" || die "cannot connect the watcher"
 	docker network connect "$LATE_NET" "$(cid wireguard)" || die "cannot connect wireguard to $LATE_NET"
-	wait_until 10 eval 'docker logs "$(cid wireguard)" 2>&1 | grep -q "ksctl watch: eth1: kill switch attached"' ||
-		die "ksctl-watch did not attach to eth1: $(docker logs "$(cid wireguard)" 2>&1 | grep 'ksctl watch' | tail -n 5)"
-	line=$(docker logs "$(cid wireguard)" 2>&1 | grep -m1 "ksctl watch: eth1: kill switch attached")
+	# Docker makes the interface under a temporary name (vethXXXX), then renames it eth1.
+	wait_until 10 eval '[ "$(docker logs "$(cid wireguard)" 2>&1 | grep -c "kill switch attached")" -gt "$attached" ]' ||
+		die "ksctl-watch did not attach to the new interface: $(docker logs "$(cid wireguard)" 2>&1 | grep 'ksctl watch' | tail -n 5)"
+	line=$(docker logs "$(cid wireguard)" 2>&1 | grep "kill switch attached" | sed -n "$((attached + 1))p")
 	ks status -q || die "status -q is not 0 with eth1 added: $(ks status 2>&1)"
+	ks status | grep -q '^ *eth1 .*protected' || die "status does not show eth1 protected: $(ks status 2>&1)"
 	before=$(counter drop ipv4 packets)
 	probe "$LATE_HOST" "late-$$" 44000
 	after=$(counter drop ipv4 packets)
@@ -281,7 +284,7 @@ test_late_network() {
 	probe "$LATE_HOST" "lateok-$$" 44001
 	ks allow del "$LATE_HOST/32" > /dev/null || die "allow del $LATE_HOST/32 failed"
 	wait_until 10 received watcher udp "lateok-$$" || die "the allowed probe out of eth1 did not arrive (no path?)"
-	proved "docker network connect: ${line#*ksctl watch: }; status -q 0; 3 probes out of eth1 dropped (drop/ipv4 $before -> $after); allowed, the same probe arrived"
+	proved "docker network connect: ${line#*ksctl watch: } (renamed eth1); status -q 0, eth1 protected; 3 probes out of eth1 dropped (drop/ipv4 $before -> $after); allowed, the same probe arrived"
 }
 
 # The tunnel goes down with the ISP's default route present: the consumer's
@@ -429,7 +432,9 @@ test_down() {
 	wgpids+=" $(docker top "$(cid provider)" -eo pid,comm | awk '$2 == "wireguard-go" { print $1 }')"
 	echo "programs: $progs; maps: $maps; wireguard-go: $wgpids"
 	dc down
-	docker network rm "$LATE_NET" > /dev/null || die "cannot remove $LATE_NET"
+	if docker network inspect "$LATE_NET" > /dev/null 2>&1; then
+		docker network rm "$LATE_NET" > /dev/null || die "cannot remove $LATE_NET"
+	fi
 	[ -z "$(docker ps -aq)" ] || die "containers left: $(docker ps -a --format '{{.Names}}')"
 	[ -z "$(docker network ls -q --filter label=com.docker.compose.project=vpn)" ] || die "networks left"
 	m=$(awk -v d="$ENGINE_DIR/" 'index($2, d) == 1 && $2 != d "data"' /proc/mounts)
